@@ -11,7 +11,7 @@ import {
   validateRecordSet,
   writeInt64,
 } from '../protocol/record-batch.js';
-import { buildBatch, buildSimpleBatch } from './support/record-batch-builder.js';
+import { buildBatch, buildSimpleBatch } from '../protocol/record-batch-builder.js';
 
 describe('record batch view', () => {
   it('reads and writes int64 across the 32-bit boundary and for negatives', () => {

@@ -1,10 +1,10 @@
 /**
  * Builds real RecordBatch v2 bytes (uncompressed, correct CRC-32C) the way a producer
- * does, for tests that need batches without a client library.
+ * does, for tests, tools and the benchmark load generator that need batches without a client library.
  */
 
 import { crc32c } from '@node-rs/crc32';
-import { BATCH_HEADER_SIZE, BatchField, writeInt64 } from '../../protocol/record-batch.js';
+import { BATCH_HEADER_SIZE, BatchField, writeInt64 } from './record-batch.js';
 
 export interface TestRecord {
   key?: Buffer | string | null;
