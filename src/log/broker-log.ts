@@ -1,0 +1,424 @@
+/**
+ * BrokerLog: the broker's one log. The WAL is the log: topics and every Produce request
+ * are WAL entries in one segmented file set shared by all partitions, and each partition
+ * keeps an in-memory index into it (see design.md sections 1 and 2).
+ *
+ * appendProduce does all its bookkeeping synchronously (offsets, in-place patching of
+ * BaseOffset/PartitionLeaderEpoch, index rows, queueing ONE entry for the request) and
+ * returns a promise for the durability point its acks level asks for; group-commit.ts
+ * does the I/O. With wal.enabled=false nothing touches the disk and appends complete at once.
+ */
+
+import { assignOffsets, forEachBatch, type BatchHeader } from '../../protocol/record-batch.js';
+import type { Logger } from '../logger.js';
+import { StorageError, WalCorruptionError } from './errors.js';
+import { EntryType, encodeProduce, encodeTopicCreated, type ProducePart, type WalEntry } from './framing.js';
+import { nodeFileSystem, type WalFileSystem } from './fs.js';
+import { WalWriter, type SyncPolicy, type WriterStats } from './group-commit.js';
+import { RecentBytes, type BatchLocation, type PartitionState } from './partition.js';
+import { isCuttable, produceRecordsPosition, scanWal, type EntryLocation } from './recovery.js';
+import { Segment, createSegmentFile, listSegmentFiles, walDir } from './segments.js';
+import { TopicRegistry, newTopicId, type TopicState } from './topics.js';
+
+export type { SyncPolicy } from './group-commit.js';
+
+export interface WalConfig {
+  /** wal.enabled: false = in-memory only (no files; appends complete at once). */
+  enabled: boolean;
+  /** wal.segment.bytes */
+  segmentBytes: number;
+  /** wal.group.max.bytes: a group is sealed and written when this is reached. */
+  groupMaxBytes: number;
+  /** wal.group.max.records */
+  groupMaxRecords: number;
+  /** wal.group.max.age.ms: linger while the disk is idle (0 = next turn of the event loop). */
+  groupMaxAgeMs: number;
+  /** wal.sync.policy */
+  syncPolicy: SyncPolicy;
+}
+
+export const DEFAULT_WAL_CONFIG: Readonly<WalConfig> = Object.freeze<WalConfig>({
+  enabled: true,
+  segmentBytes: 1024 * 1024 * 1024,
+  groupMaxBytes: 4 * 1024 * 1024,
+  groupMaxRecords: 100_000,
+  groupMaxAgeMs: 0,
+  syncPolicy: { kind: 'always' },
+});
+
+/** Parses `always`, `never` or `interval:N` (N in ms). */
+export function parseSyncPolicy(text: string): SyncPolicy {
+  const t = text.trim().toLowerCase();
+  if (t === 'always') return { kind: 'always' };
+  if (t === 'never') return { kind: 'never' };
+  const m = /^interval:(\d+)$/.exec(t);
+  if (m) return { kind: 'interval', ms: Number(m[1]) };
+  throw new Error(`invalid wal.sync.policy "${text}": expected always, never or interval:<ms>`);
+}
+
+export function formatSyncPolicy(policy: SyncPolicy): string {
+  return policy.kind === 'interval' ? `interval:${policy.ms}` : policy.kind;
+}
+
+export type Acks = 0 | 1 | -1;
+
+/** What the log needs of a validated batch (protocol/record-batch.ts BatchHeader fits). */
+export type BatchDescriptor = Pick<BatchHeader, 'position' | 'size' | 'lastOffsetDelta' | 'maxTimestamp'>;
+
+export interface ProducePartitionInput {
+  topic: string;
+  partition: number;
+  records: Buffer;
+  batches: BatchDescriptor[];
+  recordCount: number;
+  maxTimestamp: number;
+}
+
+export interface BrokerLogOptions {
+  dataDir: string;
+  config: WalConfig;
+  logger: Logger;
+  fs?: WalFileSystem;
+  now?: () => number;
+  /** Bytes of written batches kept referenced in memory for Fetch (default 64 MiB). */
+  cacheBytes?: number;
+}
+
+export interface RecoveryStats {
+  segments: number;
+  entries: number;
+  bytes: number;
+  /** Bytes cut from the tail of the last segment (0 after a clean shutdown). */
+  truncatedBytes: number;
+  millis: number;
+}
+
+/** Marks an item of a group: the partitions of one PRODUCE entry and their end offsets. */
+interface WrittenMark {
+  partitions: PartitionState[];
+  ends: number[];
+}
+
+const RESOLVED: Promise<void> = Promise.resolve();
+const MAX_TOPIC_NAME = 249;
+
+export class BrokerLog {
+  readonly config: WalConfig;
+  /** What happened at open; all zero when wal.enabled=false or the WAL was new. */
+  readonly recovery: RecoveryStats;
+  private readonly registry: TopicRegistry;
+  private readonly writer: WalWriter<WrittenMark | null> | null;
+  private readonly fs: WalFileSystem;
+  private readonly recent: RecentBytes;
+  private readonly logger: Logger;
+  private closed = false;
+
+  private constructor(
+    config: WalConfig,
+    logger: Logger,
+    fs: WalFileSystem,
+    registry: TopicRegistry,
+    writer: WalWriter<WrittenMark | null> | null,
+    recovery: RecoveryStats,
+    cacheBytes: number,
+  ) {
+    this.config = config;
+    this.logger = logger;
+    this.fs = fs;
+    this.registry = registry;
+    this.writer = writer;
+    this.recovery = recovery;
+    this.recent = new RecentBytes(writer === null ? Number.POSITIVE_INFINITY : cacheBytes);
+  }
+
+  /** Opens the log in `<dataDir>/wal`, running recovery; refuses to start on corruption. */
+  static async open(options: BrokerLogOptions): Promise<BrokerLog> {
+    const { config, logger } = options;
+    validateConfig(config);
+    const fs = options.fs ?? nodeFileSystem;
+    const now = options.now ?? Date.now;
+    const cacheBytes = options.cacheBytes ?? 64 * 1024 * 1024;
+    const registry = new TopicRegistry();
+    const recovery: RecoveryStats = { segments: 0, entries: 0, bytes: 0, truncatedBytes: 0, millis: 0 };
+    if (!config.enabled) {
+      return new BrokerLog(config, logger, fs, registry, null, recovery, cacheBytes);
+    }
+    const started = now();
+    const dir = walDir(options.dataDir);
+    await fs.mkdir(dir);
+    const files = await listSegmentFiles(fs, dir);
+    const segments: Segment[] = [];
+    let nextSeq = 0;
+    if (files.length === 0) {
+      await fs.syncDir(options.dataDir);
+      segments.push(await createSegmentFile(fs, dir, 0));
+      logger.info(`WAL created in ${dir}`);
+    } else {
+      const visit = recoveryVisitor(registry);
+      const result = await scanWal(fs, files, visit);
+      const problem = result.problem;
+      if (problem !== null) {
+        if (!isCuttable(problem)) throw new WalCorruptionError(problem.file, problem.position, problem.reason);
+        const cut = result.fileSizes[problem.segmentIndex]! - problem.position;
+        logger.warn(
+          `WAL recovery: ${problem.reason} at byte ${problem.position} of ${problem.file}; ` +
+            `truncating the last segment there (${cut} bytes dropped: a write that never completed)`,
+        );
+        const h = await fs.open(problem.file, 'readwrite');
+        try {
+          await h.truncate(problem.position);
+          await h.datasync();
+        } finally {
+          await h.close();
+        }
+        recovery.truncatedBytes = cut;
+      }
+      for (let i = 0; i < files.length; i++) {
+        segments.push(new Segment(files[i]!.firstSeq, files[i]!.path, result.validSizes[i]!));
+        recovery.bytes += result.validSizes[i]!;
+        recovery.entries += result.entryCounts[i]!;
+      }
+      nextSeq = result.nextSeq;
+      const last = segments[segments.length - 1]!;
+      last.handle = await fs.open(last.path, 'readwrite');
+      for (const topic of registry.all()) {
+        for (const p of topic.partitions) p.highWatermark = p.logEndOffset;
+      }
+    }
+    recovery.segments = segments.length;
+    recovery.millis = now() - started;
+    if (files.length > 0) {
+      logger.info(
+        `WAL recovered: ${recovery.entries} entries, ${recovery.bytes} bytes in ${recovery.segments} segment(s) ` +
+          `in ${recovery.millis} ms; sync policy ${formatSyncPolicy(config.syncPolicy)}`,
+      );
+    }
+    // The writer's callback needs the instance; it is set right below, before any append.
+    let self: BrokerLog | null = null;
+    const writer = new WalWriter<WrittenMark | null>({
+      fs,
+      dir,
+      logger,
+      segments,
+      nextSeq,
+      segmentBytes: config.segmentBytes,
+      groupMaxBytes: config.groupMaxBytes,
+      groupMaxRecords: config.groupMaxRecords,
+      groupMaxAgeMs: config.groupMaxAgeMs,
+      policy: config.syncPolicy,
+      now,
+      onWritten: (items) => self!.advanceHighWatermarks(items),
+    });
+    self = new BrokerLog(config, logger, fs, registry, writer, recovery, cacheBytes);
+    return self;
+  }
+
+  /** True once a WAL I/O error fenced the log; every append then fails with StorageError. */
+  get fenced(): boolean {
+    return this.writer !== null && this.writer.fenceError !== null;
+  }
+
+  /** The sync policy in effect (`never` when the WAL is off), for start-up warnings and DescribeConfigs. */
+  get effectiveSyncPolicy(): SyncPolicy {
+    return this.writer === null ? { kind: 'never' } : this.config.syncPolicy;
+  }
+
+  /** Counters of the write and sync lanes (all zero with the WAL off). */
+  get stats(): Readonly<WriterStats> {
+    return this.writer?.stats ?? { writes: 0, syncs: 0, bytesWritten: 0, rolls: 0 };
+  }
+
+  topics(): Iterable<TopicState> {
+    return this.registry.all();
+  }
+
+  topic(name: string): TopicState | undefined {
+    return this.registry.get(name);
+  }
+
+  partition(topic: string, partition: number): PartitionState | undefined {
+    return this.registry.get(topic)?.partitions[partition];
+  }
+
+  /**
+   * Creates a topic. The TopicState exists from the call on; the promise resolves once the
+   * TOPIC_CREATED entry is durable (fdatasynced unless the WAL is off or the policy is never).
+   */
+  createTopic(name: string, partitions: number, configs: Map<string, string> = new Map()): Promise<TopicState> {
+    try {
+      this.checkOpen();
+      if (name.length === 0 || name.length > MAX_TOPIC_NAME) throw new Error(`invalid topic name length ${name.length}`);
+      if (!Number.isInteger(partitions) || partitions < 1) throw new Error(`invalid partition count ${partitions}`);
+      if (this.registry.get(name)) throw new Error(`topic ${name} already exists`);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const topicNum = this.registry.nextTopicNum;
+    const topicId = newTopicId();
+    const copy = new Map(configs);
+    const topic = this.registry.add(name, topicNum, topicId, partitions, copy);
+    if (this.writer === null) return Promise.resolve(topic);
+    const entry = encodeTopicCreated({ topicNum, topicId, partitionCount: partitions, name, configs: copy });
+    return this.writer.enqueue(entry, 0, null, 'sync', false).then(() => topic);
+  }
+
+  /**
+   * Appends one Produce request as ONE WAL entry. Synchronously assigns offsets, patches
+   * the batches in place and queues the entry; `done` settles at the durability point of
+   * `acks` (see design.md section 1). Throws StorageError at once if the log is fenced.
+   */
+  appendProduce(parts: ProducePartitionInput[], acks: Acks): { baseOffsets: number[]; done: Promise<void> } {
+    this.checkOpen();
+    const n = parts.length;
+    const states: PartitionState[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const p = parts[i]!;
+      const state = this.registry.get(p.topic)?.partitions[p.partition];
+      if (state === undefined) throw new Error(`appendProduce: unknown partition ${p.topic}-${p.partition}`);
+      states[i] = state;
+    }
+    const baseOffsets: number[] = new Array(n);
+    const ends: number[] = new Array(n);
+    const walParts: ProducePart[] = new Array(n);
+    let records = 0;
+    for (let i = 0; i < n; i++) {
+      const p = parts[i]!;
+      const state = states[i]!;
+      const base = state.logEndOffset;
+      const end = assignOffsets(p.records, p.batches, base, state.leaderEpoch);
+      state.logEndOffset = end;
+      baseOffsets[i] = base;
+      ends[i] = end;
+      records += end - base;
+      walParts[i] = {
+        topicNum: this.registry.get(p.topic)!.topicNum,
+        partition: p.partition,
+        baseOffset: base,
+        recordCount: end - base,
+        maxTimestamp: p.maxTimestamp,
+        records: p.records,
+      };
+    }
+
+    if (this.writer === null) {
+      for (let i = 0; i < n; i++) {
+        this.indexBatches(states[i]!, parts[i]!, baseOffsets[i]!, -1, -1);
+        states[i]!.highWatermark = ends[i]!;
+      }
+      return { baseOffsets, done: RESOLVED };
+    }
+
+    const entry = encodeProduce(walParts);
+    const done = this.writer.enqueue(entry, records, { partitions: states, ends }, acks === -1 ? 'sync' : 'write', acks === 0);
+    const segment = this.writer.lastEntrySegment.firstSeq;
+    const entryPos = this.writer.lastEntryPosition;
+    let before = 0;
+    for (let i = 0; i < n; i++) {
+      const recordsPos = produceRecordsPosition(entryPos, n, before);
+      this.indexBatches(states[i]!, parts[i]!, baseOffsets[i]!, segment, recordsPos);
+      before += parts[i]!.records.length;
+    }
+    return { baseOffsets, done };
+  }
+
+  /** The bytes of one batch: from memory while there, otherwise read back from its segment. */
+  async readBatch(loc: BatchLocation): Promise<Buffer> {
+    if (loc.bytes !== undefined) return loc.bytes;
+    if (this.writer === null) throw new Error('batch bytes are gone and the WAL is off');
+    const seg = this.writer.segments.find((s) => s.firstSeq === loc.segment);
+    if (seg === undefined) throw new Error(`WAL segment ${loc.segment} is gone`);
+    const handle = await seg.readHandle(this.fs);
+    const buf = Buffer.allocUnsafe(loc.length);
+    let done = 0;
+    while (done < loc.length) {
+      const n = await handle.read(buf, done, loc.length - done, loc.position + done);
+      if (n <= 0) throw new StorageError(`short read of ${seg.path} at byte ${loc.position + done}`);
+      done += n;
+    }
+    return buf;
+  }
+
+  /** Writes and fdatasyncs everything queued so far, whatever the sync policy. */
+  async flush(): Promise<void> {
+    if (this.writer !== null) await this.writer.flush();
+  }
+
+  /** Finishes in-flight and queued work, fdatasyncs and closes the files. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.writer !== null) await this.writer.close();
+  }
+
+  private checkOpen(): void {
+    if (this.writer !== null && this.writer.fenceError !== null) throw this.writer.fenceError;
+    if (this.closed) throw new StorageError('the log is closed');
+  }
+
+  private indexBatches(state: PartitionState, input: ProducePartitionInput, base: number, segment: number, recordsPos: number): void {
+    let off = base;
+    for (const b of input.batches) {
+      const last = off + b.lastOffsetDelta;
+      const bytes = input.records.subarray(b.position, b.position + b.size);
+      const row = state.index.push(off, last, b.maxTimestamp, segment, recordsPos < 0 ? -1 : recordsPos + b.position, b.size, bytes);
+      this.recent.add(state.index, row, b.size);
+      off = last + 1;
+    }
+  }
+
+  private advanceHighWatermarks(items: Array<WrittenMark | null>): void {
+    for (const item of items) {
+      if (item === null) continue;
+      for (let i = 0; i < item.partitions.length; i++) {
+        const p = item.partitions[i]!;
+        if (item.ends[i]! > p.highWatermark) p.highWatermark = item.ends[i]!;
+      }
+    }
+  }
+}
+
+function validateConfig(c: WalConfig): void {
+  const positive = (name: string, v: number): void => {
+    if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} must be a positive number, got ${v}`);
+  };
+  positive('wal.segment.bytes', c.segmentBytes);
+  positive('wal.group.max.bytes', c.groupMaxBytes);
+  positive('wal.group.max.records', c.groupMaxRecords);
+  if (!Number.isFinite(c.groupMaxAgeMs) || c.groupMaxAgeMs < 0) throw new Error(`wal.group.max.age.ms must be >= 0, got ${c.groupMaxAgeMs}`);
+  if (c.syncPolicy.kind === 'interval') positive('wal.sync.policy interval', c.syncPolicy.ms);
+}
+
+/** Rebuilds topics and partition indexes from WAL entries; throws on anything inconsistent. */
+function recoveryVisitor(registry: TopicRegistry): (entry: WalEntry, at: EntryLocation) => void {
+  return (entry, at) => {
+    if (entry.type === EntryType.TOPIC_CREATED) {
+      registry.add(entry.name, entry.topicNum, entry.topicId, entry.partitionCount, entry.configs);
+      return;
+    }
+    const n = entry.parts.length;
+    let before = 0;
+    for (const part of entry.parts) {
+      const topic = registry.byNumber(part.topicNum);
+      if (topic === undefined) throw new Error(`PRODUCE entry for unknown topic number ${part.topicNum}`);
+      const state = topic.partitions[part.partition];
+      if (state === undefined) throw new Error(`PRODUCE entry for unknown partition ${topic.name}-${part.partition}`);
+      if (part.baseOffset !== state.logEndOffset) {
+        throw new Error(`offsets of ${topic.name}-${part.partition} do not follow on: expected ${state.logEndOffset}, entry has ${part.baseOffset}`);
+      }
+      const recordsPos = produceRecordsPosition(at.position, n, before);
+      let off = part.baseOffset;
+      const whole = forEachBatch(part.records, (b) => {
+        if (b.baseOffset !== off) throw new Error(`batch at offset ${b.baseOffset} in ${topic.name}-${part.partition} where ${off} was expected`);
+        const last = off + b.lastOffsetDelta;
+        state.index.push(off, last, b.maxTimestamp, at.segment.firstSeq, recordsPos + b.position, b.size, undefined);
+        off = last + 1;
+      });
+      if (!whole) throw new Error(`record set of ${topic.name}-${part.partition} ends inside a batch`);
+      if (off - part.baseOffset !== part.recordCount) {
+        throw new Error(`${topic.name}-${part.partition}: entry says ${part.recordCount} records, batches hold ${off - part.baseOffset}`);
+      }
+      state.logEndOffset = off;
+      before += part.records.length;
+    }
+  };
+}

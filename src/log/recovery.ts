@@ -1,0 +1,177 @@
+/**
+ * Reading the WAL back: segments in order, entries checked for length and CRC, read with
+ * large positional reads (one syscall per chunk, not per entry), decoded through the
+ * decoder table and handed to a visitor. Used by recovery at open and by the dump tool.
+ *
+ * The scan stops at the first problem and reports it; the caller decides what it means.
+ * Only a torn or corrupt entry (bad length / CRC, or cut short by the end of the file)
+ * in the LAST segment is cut by recovery; anything else refuses to start.
+ */
+
+import { DECODERS, ENTRY_HEADER_SIZE, EntryFormatError, PRODUCE_PART_SIZE, checkFrame, type WalEntry } from './framing.js';
+import type { WalFileSystem } from './fs.js';
+
+export interface SegmentFile {
+  firstSeq: number;
+  path: string;
+}
+
+export interface EntryLocation {
+  segment: SegmentFile;
+  segmentIndex: number;
+  /** Byte position of the entry (its length field) in the segment file. */
+  position: number;
+  /** Whole entry size in bytes (header included). */
+  size: number;
+  type: number;
+  /** WAL sequence number of the entry. */
+  seq: number;
+}
+
+export type ScanProblemKind =
+  /** The entry runs past the end of the file (a torn write). */
+  | 'torn'
+  /** Bad length or CRC mismatch. */
+  | 'corrupt'
+  /** The CRC holds but the payload does not parse, or the type is unknown. */
+  | 'format'
+  /** Segment file names do not follow on from each other (a missing segment). */
+  | 'sequence'
+  /** The visitor rejected the entry (for example an offset that does not follow on). */
+  | 'visitor';
+
+export interface ScanProblem {
+  kind: ScanProblemKind;
+  file: string;
+  position: number;
+  reason: string;
+  segmentIndex: number;
+  lastSegment: boolean;
+}
+
+export interface ScanResult {
+  /** Per segment: the byte length up to the end of the last good entry. */
+  validSizes: number[];
+  fileSizes: number[];
+  entryCounts: number[];
+  /** Sequence number after the last good entry. */
+  nextSeq: number;
+  problem: ScanProblem | null;
+}
+
+/** True for the problems recovery fixes by truncating the last segment. */
+export function isCuttable(problem: ScanProblem): boolean {
+  return problem.lastSegment && (problem.kind === 'torn' || problem.kind === 'corrupt');
+}
+
+export const DEFAULT_SCAN_CHUNK = 8 * 1024 * 1024;
+
+/**
+ * Scans `segments` (oldest first). The payload and record-set buffers handed to `visit`
+ * are views of a reused read buffer: copy anything kept past the call.
+ */
+export async function scanWal(
+  fs: WalFileSystem,
+  segments: readonly SegmentFile[],
+  visit: (entry: WalEntry, at: EntryLocation) => void,
+  chunkSize: number = DEFAULT_SCAN_CHUNK,
+): Promise<ScanResult> {
+  const result: ScanResult = { validSizes: [], fileSizes: [], entryCounts: [], nextSeq: segments[0]?.firstSeq ?? 0, problem: null };
+  let buf = Buffer.allocUnsafe(chunkSize);
+  for (let si = 0; si < segments.length; si++) {
+    const segment = segments[si]!;
+    const lastSegment = si === segments.length - 1;
+    const problem = (kind: ScanProblemKind, position: number, reason: string): ScanResult => {
+      result.problem = { kind, file: segment.path, position, reason, segmentIndex: si, lastSegment };
+      return result;
+    };
+    if (si > 0 && segment.firstSeq !== result.nextSeq) {
+      result.validSizes.push(0);
+      result.fileSizes.push(0);
+      result.entryCounts.push(0);
+      return problem('sequence', 0, `segment starts at entry ${segment.firstSeq} but the previous segment ends before entry ${result.nextSeq}`);
+    }
+    const handle = await fs.open(segment.path, 'read');
+    try {
+      const size = await handle.size();
+      result.fileSizes.push(size);
+      result.validSizes.push(0);
+      result.entryCounts.push(0);
+      let bufFilePos = 0; // file position of buf[0]
+      let bufLen = 0;
+      let cur = 0;
+      let seq = segment.firstSeq;
+      const finish = (): void => {
+        result.validSizes[si] = cur;
+        result.entryCounts[si] = seq - segment.firstSeq;
+        result.nextSeq = seq;
+      };
+      while (cur < size) {
+        const rel = cur - bufFilePos;
+        const check = checkFrame(buf, rel, bufLen);
+        if (check.kind === 'bad') {
+          finish();
+          return problem('corrupt', cur, check.reason);
+        }
+        if (check.kind === 'short') {
+          if (cur + check.need > size) {
+            finish();
+            return problem('torn', cur, `entry needs ${check.need} bytes but the file ends ${size - cur} bytes after its start`);
+          }
+          // Refill: keep the partial entry at the front, read the next chunk behind it.
+          const keep = bufLen - rel;
+          if (check.need > buf.length) {
+            const bigger = Buffer.allocUnsafe(Math.max(check.need, chunkSize));
+            buf.copy(bigger, 0, rel, bufLen);
+            buf = bigger;
+          } else if (keep > 0 && rel > 0) {
+            buf.copy(buf, 0, rel, bufLen);
+          }
+          bufFilePos = cur;
+          bufLen = keep;
+          while (bufLen < buf.length && bufFilePos + bufLen < size) {
+            const n = await handle.read(buf, bufLen, Math.min(buf.length - bufLen, size - bufFilePos - bufLen), bufFilePos + bufLen);
+            if (n <= 0) break;
+            bufLen += n;
+          }
+          if (bufFilePos + bufLen < cur + check.need) {
+            finish();
+            return problem('torn', cur, `file shrank while reading (${bufFilePos + bufLen} of ${size} bytes readable)`);
+          }
+          continue;
+        }
+        const decode = DECODERS[check.type];
+        if (decode === undefined) {
+          finish();
+          return problem('format', cur, `unknown entry type ${check.type} (written by a newer version?)`);
+        }
+        let entry: WalEntry;
+        try {
+          entry = decode(buf.subarray(check.payloadStart, check.end));
+        } catch (err) {
+          finish();
+          if (err instanceof EntryFormatError) return problem('format', cur, `entry type ${check.type}: ${err.message}`);
+          throw err;
+        }
+        const entrySize = check.end - rel;
+        try {
+          visit(entry, { segment, segmentIndex: si, position: cur, size: entrySize, type: check.type, seq });
+        } catch (err) {
+          finish();
+          return problem('visitor', cur, err instanceof Error ? err.message : String(err));
+        }
+        cur += entrySize;
+        seq++;
+      }
+      finish();
+    } finally {
+      await handle.close();
+    }
+  }
+  return result;
+}
+
+/** File position of the record bytes of part `partIndex` given the lengths of the parts before it. */
+export function produceRecordsPosition(entryPosition: number, partCount: number, bytesBefore: number): number {
+  return entryPosition + ENTRY_HEADER_SIZE + 4 + PRODUCE_PART_SIZE * partCount + bytesBefore;
+}
