@@ -10,7 +10,7 @@
  *  2. The project's codecs decode each fixture (header, body, record set) to the known fields,
  *     consume every byte, and re-encode to the identical bytes.
  *
- * The codec modules are loaded by path at run time (see `codecs()`), so this file compiles
+ * The codec modules are loaded by path at run time (see `generated()`), so this file compiles
  * while protocol/headers.ts and protocol/generated/ are still being written.
  */
 import { readFileSync, readdirSync } from 'node:fs';
@@ -164,10 +164,10 @@ describe('golden fixtures (independent parse)', () => {
 type AnyFn = (...args: any[]) => any;
 type Module = Record<string, unknown>;
 
-const GENERATED: Record<Facts['api'], { file: string; type: string }> = {
-  'api-versions': { file: 'api-versions', type: 'ApiVersionsRequest' },
-  metadata: { file: 'metadata', type: 'MetadataRequest' },
-  produce: { file: 'produce', type: 'ProduceRequest' },
+const GENERATED: Record<Facts['api'], { file: string; type: string; api: string }> = {
+  'api-versions': { file: 'api-versions', type: 'ApiVersionsRequest', api: 'ApiVersionsApi' },
+  metadata: { file: 'metadata', type: 'MetadataRequest', api: 'MetadataApi' },
+  produce: { file: 'produce', type: 'ProduceRequest', api: 'ProduceApi' },
 };
 
 /** Loads a protocol module by path at run time; a missing module fails the test that needs it. */
@@ -182,77 +182,109 @@ function fn(mod: Module, name: string, where: string): AnyFn {
 }
 
 /**
- * The codec calling convention, in one place:
- *   readRequestHeader(r) / sizeRequestHeader(h) / writeRequestHeader(w, h)
- *   readXxxRequest(r, version) / sizeXxxRequest(msg, version) / writeXxxRequest(w, msg, version)
+ * The generated calling convention, in one place:
+ *   readXxx(r, version) / sizeXxx(version, msg) / writeXxx(w, version, msg)
+ * for the request header (protocol/generated/request-header.ts, header version 1 or 2) and
+ * each request body (protocol/generated/<api>.ts, whose XxxApi.flexibleMinVersion decides
+ * the header version).
  */
-async function codecs(api: Facts['api']) {
-  const headers = await load('protocol/headers.ts');
-  const { file, type } = GENERATED[api];
+async function generated(api: Facts['api']) {
+  const header = await load('protocol/generated/request-header.ts');
+  const { file, type, api: apiConst } = GENERATED[api];
   const body = await load(`protocol/generated/${file}.ts`);
   const where = `protocol/generated/${file}.ts`;
+  const meta = body[apiConst] as { apiKey: number; flexibleMinVersion: number } | undefined;
+  if (!meta) throw new Error(`${where} does not export ${apiConst}`);
   return {
-    readHeader: fn(headers, 'readRequestHeader', 'protocol/headers.ts'),
-    sizeHeader: fn(headers, 'sizeRequestHeader', 'protocol/headers.ts'),
-    writeHeader: fn(headers, 'writeRequestHeader', 'protocol/headers.ts'),
+    meta,
+    readHeader: fn(header, 'readRequestHeader', 'protocol/generated/request-header.ts'),
+    sizeHeader: fn(header, 'sizeRequestHeader', 'protocol/generated/request-header.ts'),
+    writeHeader: fn(header, 'writeRequestHeader', 'protocol/generated/request-header.ts'),
     read: fn(body, `read${type}`, where),
     size: fn(body, `size${type}`, where),
     write: fn(body, `write${type}`, where),
   };
 }
 
-describe('golden fixtures through the protocol codecs', () => {
+function expectBody(msg: any, facts: Facts, frame: Buffer): void {
+  switch (facts.api) {
+    case 'api-versions':
+      if (facts.apiVersion >= 3) {
+        expect(msg).toMatchObject({ clientSoftwareName: facts.clientSoftwareName, clientSoftwareVersion: facts.clientSoftwareVersion });
+      }
+      break;
+    case 'metadata': {
+      const topics = msg.topics === null ? null : (msg.topics as Array<{ name: string }>).map((t) => t.name);
+      expect(topics).toEqual(facts.topics);
+      if (facts.apiVersion >= 4) expect(msg.allowAutoTopicCreation).toBe(facts.allowAutoTopicCreation);
+      break;
+    }
+    case 'produce': {
+      expect(msg.transactionalId).toBe(null);
+      expect(msg.acks).toBe(facts.acks);
+      expect(msg.topicData).toHaveLength(1);
+      expect(msg.topicData[0].name).toBe(facts.topic);
+      expect(msg.topicData[0].partitionData).toHaveLength(1);
+      const partition = msg.topicData[0].partitionData[0];
+      expect(partition.index).toBe(facts.partition);
+      const records = partition.records as Buffer;
+      const check = validateRecordSet(records);
+      expect(check.errorCode, check.errorMessage ?? '').toBe(0);
+      expect(check.recordCount).toBe(facts.recordCount);
+      expect(check.batches).toHaveLength(1);
+      // Zero-copy: the records are a view into the frame, not a copy.
+      expect(records.buffer).toBe(frame.buffer);
+      break;
+    }
+  }
+}
+
+describe('golden fixtures through the generated codecs', () => {
   it.each(fixtures)('$name decodes to the known fields and re-encodes byte for byte', async ({ bytes, facts }) => {
-    const c = await codecs(facts.api);
+    const c = await generated(facts.api);
+    expect(c.meta.apiKey).toBe(facts.apiKey);
+    const headerVersion = facts.apiVersion >= c.meta.flexibleMinVersion ? 2 : 1;
+    expect(headerVersion === 2).toBe(isFlexible(facts.apiKey, facts.apiVersion));
+
     const r = new Reader(bytes);
-    const header = c.readHeader(r);
+    const header = c.readHeader(r, headerVersion);
     expect(header).toMatchObject({
-      apiKey: facts.apiKey,
-      apiVersion: facts.apiVersion,
+      requestApiKey: facts.apiKey,
+      requestApiVersion: facts.apiVersion,
       correlationId: facts.correlationId,
       clientId: facts.clientId,
     });
     const headerEnd = r.offset;
     const msg = c.read(r, facts.apiVersion);
     expect(r.offset, 'the body reader consumed every byte').toBe(bytes.length);
+    expectBody(msg, facts, bytes);
 
-    switch (facts.api) {
-      case 'api-versions':
-        if (facts.apiVersion >= 3) {
-          expect(msg).toMatchObject({ clientSoftwareName: facts.clientSoftwareName, clientSoftwareVersion: facts.clientSoftwareVersion });
-        }
-        break;
-      case 'metadata': {
-        const topics = msg.topics === null ? null : (msg.topics as Array<{ name: string }>).map((t) => t.name);
-        expect(topics).toEqual(facts.topics);
-        if (facts.apiVersion >= 4) expect(msg.allowAutoTopicCreation).toBe(facts.allowAutoTopicCreation);
-        break;
-      }
-      case 'produce': {
-        expect(msg.transactionalId).toBe(null);
-        expect(msg.acks).toBe(facts.acks);
-        expect(msg.topicData).toHaveLength(1);
-        expect(msg.topicData[0].name).toBe(facts.topic);
-        expect(msg.topicData[0].partitionData).toHaveLength(1);
-        const partition = msg.topicData[0].partitionData[0];
-        expect(partition.index).toBe(facts.partition);
-        const check = validateRecordSet(partition.records as Buffer);
-        expect(check.errorCode, check.errorMessage ?? '').toBe(0);
-        expect(check.recordCount).toBe(facts.recordCount);
-        expect(check.batches).toHaveLength(1);
-        // Zero-copy: the records are a view into the frame, not a copy.
-        expect((partition.records as Buffer).buffer).toBe(bytes.buffer);
-        break;
-      }
-    }
-
-    const headerSize = c.sizeHeader(header) as number;
-    const bodySize = c.size(msg, facts.apiVersion) as number;
+    const headerSize = c.sizeHeader(headerVersion, header) as number;
+    const bodySize = c.size(facts.apiVersion, msg) as number;
     expect(headerSize).toBe(headerEnd);
     expect(headerSize + bodySize).toBe(bytes.length);
     const w = Writer.alloc(headerSize + bodySize);
-    c.writeHeader(w, header);
-    c.write(w, msg, facts.apiVersion);
+    c.writeHeader(w, headerVersion, header);
+    c.write(w, facts.apiVersion, msg);
     expect(w.finish().equals(bytes), 're-encoded bytes equal the capture').toBe(true);
+  });
+});
+
+describe('golden fixtures through protocol/headers.ts', () => {
+  it.each(fixtures)('$name: readRequestHeader(r) picks the header version itself', async ({ bytes, facts }) => {
+    const headers = await load('protocol/headers.ts');
+    const readRequestHeader = fn(headers, 'readRequestHeader', 'protocol/headers.ts');
+    const r = new Reader(bytes);
+    const h = readRequestHeader(r);
+    // Accept either naming: the generated one (requestApiKey) or a short one (apiKey).
+    expect(h.apiKey ?? h.requestApiKey).toBe(facts.apiKey);
+    expect(h.apiVersion ?? h.requestApiVersion).toBe(facts.apiVersion);
+    expect(h.correlationId).toBe(facts.correlationId);
+    expect(h.clientId).toBe(facts.clientId);
+    // The body starts right after the header, whichever header version it was.
+    const { read, meta } = await generated(facts.api);
+    expect(meta.apiKey).toBe(facts.apiKey);
+    expectBody(read(r, facts.apiVersion), facts, bytes);
+    expect(r.offset).toBe(bytes.length);
   });
 });
