@@ -19,3 +19,4 @@ export type { WriterStats } from './group-commit.js';
 export { BatchIndex, PartitionState, type BatchLocation } from './partition.js';
 export type { TopicState } from './topics.js';
 export { EntryType, ENTRY_HEADER_SIZE } from './framing.js';
+export { dumpLog, type DumpOptions, type DumpProblem, type DumpResult } from './dump.js';

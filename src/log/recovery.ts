@@ -75,6 +75,7 @@ export async function scanWal(
   segments: readonly SegmentFile[],
   visit: (entry: WalEntry, at: EntryLocation) => void,
   chunkSize: number = DEFAULT_SCAN_CHUNK,
+  onSegment?: (segment: SegmentFile, index: number, size: number) => void,
 ): Promise<ScanResult> {
   const result: ScanResult = { validSizes: [], fileSizes: [], entryCounts: [], nextSeq: segments[0]?.firstSeq ?? 0, problem: null };
   let buf = Buffer.allocUnsafe(chunkSize);
@@ -94,6 +95,7 @@ export async function scanWal(
     const handle = await fs.open(segment.path, 'read');
     try {
       const size = await handle.size();
+      onSegment?.(segment, si, size);
       result.fileSizes.push(size);
       result.validSizes.push(0);
       result.entryCounts.push(0);
