@@ -9,14 +9,17 @@
  *     caught even if the codecs agree with it).
  *  2. The project's codecs decode each fixture (header, body, record set) to the known fields,
  *     consume every byte, and re-encode to the identical bytes.
- *
- * The codec modules are loaded by path at run time (see `generated()`), so this file compiles
- * while protocol/headers.ts and protocol/generated/ are still being written.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { readApiVersionsRequest, type ApiVersionsRequest } from '../protocol/generated/api-versions.js';
+import { apiCodec } from '../protocol/generated/index.js';
+import { readMetadataRequest, type MetadataRequest } from '../protocol/generated/metadata.js';
+import { readProduceRequest, type ProduceRequest } from '../protocol/generated/produce.js';
+import * as GeneratedHeader from '../protocol/generated/request-header.js';
+import { decodeRequest, encodeRequestFrame, readRequestHeader, sizeRequestHeader, writeRequestHeader } from '../protocol/headers.js';
 import { Reader, Writer } from '../protocol/primitives.js';
 import { validateRecordSet } from '../protocol/record-batch.js';
 
@@ -160,74 +163,31 @@ describe('golden fixtures (independent parse)', () => {
 // 2. The project's codecs.
 // ------------------------------------------------------------------------------------------
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-type AnyFn = (...args: any[]) => any;
-type Module = Record<string, unknown>;
-
-const GENERATED: Record<Facts['api'], { file: string; type: string; api: string }> = {
-  'api-versions': { file: 'api-versions', type: 'ApiVersionsRequest', api: 'ApiVersionsApi' },
-  metadata: { file: 'metadata', type: 'MetadataRequest', api: 'MetadataApi' },
-  produce: { file: 'produce', type: 'ProduceRequest', api: 'ProduceApi' },
-};
-
-/** Loads a protocol module by path at run time; a missing module fails the test that needs it. */
-async function load(rel: string): Promise<Module> {
-  return (await import(pathToFileURL(path.join(ROOT, rel)).href)) as Module;
-}
-
-function fn(mod: Module, name: string, where: string): AnyFn {
-  const f = mod[name];
-  if (typeof f !== 'function') throw new Error(`${where} does not export function ${name}`);
-  return f as AnyFn;
-}
-
-/**
- * The generated calling convention, in one place:
- *   readXxx(r, version) / sizeXxx(version, msg) / writeXxx(w, version, msg)
- * for the request header (protocol/generated/request-header.ts, header version 1 or 2) and
- * each request body (protocol/generated/<api>.ts, whose XxxApi.flexibleMinVersion decides
- * the header version).
- */
-async function generated(api: Facts['api']) {
-  const header = await load('protocol/generated/request-header.ts');
-  const { file, type, api: apiConst } = GENERATED[api];
-  const body = await load(`protocol/generated/${file}.ts`);
-  const where = `protocol/generated/${file}.ts`;
-  const meta = body[apiConst] as { apiKey: number; flexibleMinVersion: number } | undefined;
-  if (!meta) throw new Error(`${where} does not export ${apiConst}`);
-  return {
-    meta,
-    readHeader: fn(header, 'readRequestHeader', 'protocol/generated/request-header.ts'),
-    sizeHeader: fn(header, 'sizeRequestHeader', 'protocol/generated/request-header.ts'),
-    writeHeader: fn(header, 'writeRequestHeader', 'protocol/generated/request-header.ts'),
-    read: fn(body, `read${type}`, where),
-    size: fn(body, `size${type}`, where),
-    write: fn(body, `write${type}`, where),
-  };
-}
-
-function expectBody(msg: any, facts: Facts, frame: Buffer): void {
-  switch (facts.api) {
-    case 'api-versions':
+function checkBody(api: Facts['api'], msg: unknown, facts: Facts, frame: Buffer): void {
+  switch (api) {
+    case 'api-versions': {
+      const m = msg as ApiVersionsRequest;
       if (facts.apiVersion >= 3) {
-        expect(msg).toMatchObject({ clientSoftwareName: facts.clientSoftwareName, clientSoftwareVersion: facts.clientSoftwareVersion });
+        expect([m.clientSoftwareName, m.clientSoftwareVersion]).toEqual([facts.clientSoftwareName, facts.clientSoftwareVersion]);
       }
       break;
+    }
     case 'metadata': {
-      const topics = msg.topics === null ? null : (msg.topics as Array<{ name: string }>).map((t) => t.name);
-      expect(topics).toEqual(facts.topics);
-      if (facts.apiVersion >= 4) expect(msg.allowAutoTopicCreation).toBe(facts.allowAutoTopicCreation);
+      const m = msg as MetadataRequest;
+      expect(m.topics === null ? null : m.topics.map((t) => t.name)).toEqual(facts.topics);
+      if (facts.apiVersion >= 4) expect(m.allowAutoTopicCreation).toBe(facts.allowAutoTopicCreation);
       break;
     }
     case 'produce': {
-      expect(msg.transactionalId).toBe(null);
-      expect(msg.acks).toBe(facts.acks);
-      expect(msg.topicData).toHaveLength(1);
-      expect(msg.topicData[0].name).toBe(facts.topic);
-      expect(msg.topicData[0].partitionData).toHaveLength(1);
-      const partition = msg.topicData[0].partitionData[0];
+      const m = msg as ProduceRequest;
+      expect(m.transactionalId).toBe(null);
+      expect(m.acks).toBe(facts.acks);
+      expect(m.topicData).toHaveLength(1);
+      expect(m.topicData[0]!.name).toBe(facts.topic);
+      expect(m.topicData[0]!.partitionData).toHaveLength(1);
+      const partition = m.topicData[0]!.partitionData[0]!;
       expect(partition.index).toBe(facts.partition);
-      const records = partition.records as Buffer;
+      const records = partition.records!;
       const check = validateRecordSet(records);
       expect(check.errorCode, check.errorMessage ?? '').toBe(0);
       expect(check.recordCount).toBe(facts.recordCount);
@@ -239,52 +199,55 @@ function expectBody(msg: any, facts: Facts, frame: Buffer): void {
   }
 }
 
-describe('golden fixtures through the generated codecs', () => {
-  it.each(fixtures)('$name decodes to the known fields and re-encodes byte for byte', async ({ bytes, facts }) => {
-    const c = await generated(facts.api);
-    expect(c.meta.apiKey).toBe(facts.apiKey);
-    const headerVersion = facts.apiVersion >= c.meta.flexibleMinVersion ? 2 : 1;
-    expect(headerVersion === 2).toBe(isFlexible(facts.apiKey, facts.apiVersion));
-
+describe('golden fixtures through the protocol codecs', () => {
+  it.each(fixtures)('$name: headers.ts + generated codec decode the known fields and re-encode byte for byte', ({ bytes, facts }) => {
+    const codec = apiCodec(facts.apiKey)!;
+    expect(codec).toBeDefined();
     const r = new Reader(bytes);
-    const header = c.readHeader(r, headerVersion);
+    const header = readRequestHeader(r);
     expect(header).toMatchObject({
-      requestApiKey: facts.apiKey,
-      requestApiVersion: facts.apiVersion,
+      apiKey: facts.apiKey,
+      apiVersion: facts.apiVersion,
       correlationId: facts.correlationId,
       clientId: facts.clientId,
+      headerVersion: isFlexible(facts.apiKey, facts.apiVersion) ? 2 : 1,
     });
     const headerEnd = r.offset;
-    const msg = c.read(r, facts.apiVersion);
+    const msg = codec.readRequest(r, facts.apiVersion);
     expect(r.offset, 'the body reader consumed every byte').toBe(bytes.length);
-    expectBody(msg, facts, bytes);
+    checkBody(facts.api, msg, facts, bytes);
 
-    const headerSize = c.sizeHeader(headerVersion, header) as number;
-    const bodySize = c.size(facts.apiVersion, msg) as number;
+    const headerSize = sizeRequestHeader(header.headerVersion, header.clientId, header.unknownTaggedFields);
+    const bodySize = codec.sizeRequest(facts.apiVersion, msg);
     expect(headerSize).toBe(headerEnd);
     expect(headerSize + bodySize).toBe(bytes.length);
     const w = Writer.alloc(headerSize + bodySize);
-    c.writeHeader(w, headerVersion, header);
-    c.write(w, facts.apiVersion, msg);
+    writeRequestHeader(w, header);
+    codec.writeRequest(w, facts.apiVersion, msg);
     expect(w.finish().equals(bytes), 're-encoded bytes equal the capture').toBe(true);
-  });
-});
 
-describe('golden fixtures through protocol/headers.ts', () => {
-  it.each(fixtures)('$name: readRequestHeader(r) picks the header version itself', async ({ bytes, facts }) => {
-    const headers = await load('protocol/headers.ts');
-    const readRequestHeader = fn(headers, 'readRequestHeader', 'protocol/headers.ts');
+    // The frame helpers agree: size prefix + the same bytes, and the same decoded message.
+    const frame = encodeRequestFrame(facts.apiKey, facts.apiVersion, facts.correlationId, facts.clientId, msg);
+    expect(frame.readInt32BE(0)).toBe(bytes.length);
+    expect(frame.subarray(4).equals(bytes)).toBe(true);
+    expect(decodeRequest(bytes).message).toEqual(msg);
+  });
+
+  it.each(fixtures)('$name: the generated request-header codec agrees with headers.ts', ({ bytes, facts }) => {
+    const version = isFlexible(facts.apiKey, facts.apiVersion) ? 2 : 1;
     const r = new Reader(bytes);
-    const h = readRequestHeader(r);
-    // Accept either naming: the generated one (requestApiKey) or a short one (apiKey).
-    expect(h.apiKey ?? h.requestApiKey).toBe(facts.apiKey);
-    expect(h.apiVersion ?? h.requestApiVersion).toBe(facts.apiVersion);
-    expect(h.correlationId).toBe(facts.correlationId);
-    expect(h.clientId).toBe(facts.clientId);
-    // The body starts right after the header, whichever header version it was.
-    const { read, meta } = await generated(facts.api);
-    expect(meta.apiKey).toBe(facts.apiKey);
-    expectBody(read(r, facts.apiVersion), facts, bytes);
+    const h = GeneratedHeader.readRequestHeader(r, version);
+    expect(h).toMatchObject({ requestApiKey: facts.apiKey, requestApiVersion: facts.apiVersion, correlationId: facts.correlationId, clientId: facts.clientId });
+    const end = r.offset;
+    const w = Writer.alloc(GeneratedHeader.sizeRequestHeader(version, h));
+    GeneratedHeader.writeRequestHeader(w, version, h);
+    expect(w.finish().equals(bytes.subarray(0, end))).toBe(true);
+    const typed: Record<Facts['api'], (r: Reader, v: number) => unknown> = {
+      'api-versions': readApiVersionsRequest,
+      metadata: readMetadataRequest,
+      produce: readProduceRequest,
+    };
+    checkBody(facts.api, typed[facts.api](r, facts.apiVersion), facts, bytes);
     expect(r.offset).toBe(bytes.length);
   });
 });
