@@ -2,7 +2,8 @@
  * Reads `sluice dump-log` output back into produce parts (topic, partition, baseOffset, count)
  * so crash tests can show every acknowledged batch is in the WAL at its acknowledged offset.
  *
- * The parser is deliberately tolerant of the line format. It accepts, per line, either a JSON
+ * src/log/dump.ts prints one `batch topic=<name> partition=<n> baseOffset=<n> lastOffset=<n>
+ * count=<n> ...` line per RecordBatch. The parser is deliberately tolerant of the line format. It accepts, per line, either a JSON
  * object or `key=value` / `key: value` tokens; a key seen twice on one line starts a new part
  * (so several parts may share a line). Recognised names:
  *   topic name:   topic | topicName          (or topicNum/topic_num resolved through a

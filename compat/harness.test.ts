@@ -116,6 +116,22 @@ describe('compat harness', () => {
 });
 
 describe('dump-log output parser', () => {
+  it('reads the format src/log/dump.ts prints (batch lines)', () => {
+    const out = [
+      'segment file=/tmp/d/wal/00000000000000000000.wal firstSeq=0 size=4096',
+      'entry seq=0 file=00000000000000000000.wal position=0 type=TOPIC_CREATED length=60 topic="crash acks" topicNum=0 topicId=AAAAAAAAAAAAAAAAAAAAAA partitionCount=3',
+      'config topic="crash acks" key=cleanup.policy value=delete',
+      'entry seq=1 file=00000000000000000000.wal position=60 type=PRODUCE length=400 parts=2 recordTotal=10',
+      'batch topic="crash acks" partition=0 baseOffset=0 lastOffset=4 count=5 position=109 size=120 maxTimestamp=1 producerId=-1 producerEpoch=-1 baseSequence=-1 leaderEpoch=0 compression=none crc=valid',
+      'batch topic="crash acks" partition=2 baseOffset=0 lastOffset=4 count=5 position=229 size=120 maxTimestamp=1 producerId=-1 producerEpoch=-1 baseSequence=-1 leaderEpoch=0 compression=none crc=valid',
+      'summary segments=1 entries=2 batches=2 bytes=460 ok=true',
+    ].join('\n');
+    expect(parseDumpLog(out)).toEqual([
+      { topic: 'crash acks', partition: 0, baseOffset: 0, count: 5 },
+      { topic: 'crash acks', partition: 2, baseOffset: 0, count: 5 },
+    ]);
+  });
+
   it('reads key=value lines, one part per line, topic by name', () => {
     const out = [
       'segment 00000000000000000000.wal',
