@@ -112,6 +112,8 @@ export class BrokerLog {
   private readonly recent: RecentBytes;
   private readonly logger: Logger;
   private closed = false;
+  /** Called after high watermarks advanced (new data became visible), e.g. to wake Fetch. */
+  onVisible: (() => void) | null = null;
 
   private constructor(
     config: WalConfig,
@@ -305,6 +307,7 @@ export class BrokerLog {
         this.indexBatches(states[i]!, parts[i]!, baseOffsets[i]!, -1, -1);
         states[i]!.highWatermark = ends[i]!;
       }
+      this.onVisible?.();
       return { baseOffsets, done: RESOLVED };
     }
 
@@ -374,6 +377,7 @@ export class BrokerLog {
         if (item.ends[i]! > p.highWatermark) p.highWatermark = item.ends[i]!;
       }
     }
+    this.onVisible?.();
   }
 }
 

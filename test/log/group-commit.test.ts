@@ -21,7 +21,7 @@ async function until(cond: () => boolean, limit = 1000): Promise<void> {
 describe('group commit', () => {
   it('1000 acks=all appends in one tick share a handful of writes and fdatasyncs', async () => {
     const { log, mem, base } = await openMem();
-    const dones = [];
+    const dones: Array<Promise<void>> = [];
     for (let i = 0; i < 1000; i++) dones.push(log.appendProduce([input('t', i % 4, `m${i}`)], -1).done);
     await Promise.all(dones);
     const writes = mem.calls.writev - base.writev;
@@ -63,7 +63,7 @@ describe('group commit', () => {
     mem.hold('writev');
     const first = observe(log.appendProduce([input('t', 0, 'a')], 1).done);
     await until(() => mem.heldCount('writev') === 1);
-    const rest = [];
+    const rest: Array<ReturnType<typeof observe>> = [];
     for (let i = 0; i < 20; i++) rest.push(observe(log.appendProduce([input('t', 1, `b${i}`)], 1).done));
     await turns(5);
     expect(mem.calls.writev - base.writev).toBe(1);
@@ -128,14 +128,14 @@ describe('group commit', () => {
 
   it('a group is sealed at wal.group.max.bytes and at wal.group.max.records', async () => {
     const bytes = await openMem({ groupMaxBytes: 1000 });
-    const dones = [];
+    const dones: Array<Promise<void>> = [];
     for (let i = 0; i < 50; i++) dones.push(bytes.log.appendProduce([input('t', 0, `m${i}`)], 1).done);
     await Promise.all(dones);
     expect(bytes.mem.calls.writev - bytes.base.writev).toBeGreaterThanOrEqual(5);
     await bytes.log.close();
 
     const recs = await openMem({ groupMaxRecords: 10 });
-    const more = [];
+    const more: Array<Promise<void>> = [];
     for (let i = 0; i < 50; i++) more.push(recs.log.appendProduce([input('t', 0, `m${i}`)], 1).done);
     await Promise.all(more);
     expect(recs.mem.calls.writev - recs.base.writev).toBe(5);

@@ -70,6 +70,8 @@ export class MemoryFileSystem implements WalFileSystem {
   private faults: Fault[] = [];
   private gates = new Map<MemOp, Array<() => void>>();
   private gated = new Set<MemOp>();
+  /** Bumped by crash(): calls that started before it fail instead of touching the new state. */
+  private epoch = 0;
   readonly calls: Record<MemOp, number> = {
     open: 0, writev: 0, read: 0, datasync: 0, truncate: 0, syncDir: 0, readdir: 0, mkdir: 0, unlink: 0, close: 0,
   };
@@ -122,6 +124,7 @@ export class MemoryFileSystem implements WalFileSystem {
       next.set(p, nf);
     }
     this.files = next;
+    this.epoch++;
     this.durableNames = new Set(next.keys());
     this.faults = [];
     for (const op of [...this.gated]) this.release(op);
@@ -154,6 +157,15 @@ export class MemoryFileSystem implements WalFileSystem {
     const f = this.mustFile(p);
     f.setContent(bytes);
     f.synced = Buffer.from(bytes);
+  }
+
+  /** Creates (or replaces) a durable file with `bytes`. */
+  putFile(p: string, bytes: Buffer): void {
+    const f = new MemFile();
+    f.setContent(bytes);
+    f.synced = Buffer.from(bytes);
+    this.files.set(p, f);
+    this.durableNames.add(p);
   }
 
   truncateTo(p: string, length: number): void {
@@ -222,6 +234,7 @@ export class MemoryFileSystem implements WalFileSystem {
   /** @internal Every call passes here: counts it, waits a turn (or at a gate), maybe fails. */
   async enter(op: MemOp, file: string): Promise<{ partialBytes: number; code: string } | null> {
     this.calls[op]++;
+    const epoch = this.epoch;
     await new Promise<void>((resolve) => setImmediate(resolve));
     if (this.gated.has(op)) {
       await new Promise<void>((resolve) => {
@@ -230,6 +243,7 @@ export class MemoryFileSystem implements WalFileSystem {
         this.gates.set(op, list);
       });
     }
+    if (epoch !== this.epoch) throw errno('EIO', `${op} interrupted by a crash`, file);
     const i = this.faults.findIndex((f) => f.op === op);
     if (i < 0) return null;
     const fault = this.faults[i]!;
