@@ -65,6 +65,11 @@ export type Acks = 0 | 1 | -1;
 /** What the log needs of a validated batch (protocol/record-batch.ts BatchHeader fits). */
 export type BatchDescriptor = Pick<BatchHeader, 'position' | 'size' | 'lastOffsetDelta' | 'maxTimestamp'>;
 
+/**
+ * One partition's record set of a Produce request, already validated by the caller.
+ * Offsets advance by each batch's LastOffsetDelta + 1 (what `assignOffsets` patches);
+ * after validation that equals `recordCount`.
+ */
 export interface ProducePartitionInput {
   topic: string;
   partition: number;
@@ -230,6 +235,11 @@ export class BrokerLog {
     return this.writer?.stats ?? { writes: 0, syncs: 0, bytesWritten: 0, rolls: 0 };
   }
 
+  /** Bytes appended but not yet written to the WAL: a backpressure signal for the server. */
+  get unwrittenBytes(): number {
+    return this.writer?.unwrittenBytes ?? 0;
+  }
+
   topics(): Iterable<TopicState> {
     return this.registry.all();
   }
@@ -272,6 +282,7 @@ export class BrokerLog {
   appendProduce(parts: ProducePartitionInput[], acks: Acks): { baseOffsets: number[]; done: Promise<void> } {
     this.checkOpen();
     const n = parts.length;
+    if (n === 0) return { baseOffsets: [], done: RESOLVED };
     const states: PartitionState[] = new Array(n);
     for (let i = 0; i < n; i++) {
       const p = parts[i]!;

@@ -138,6 +138,11 @@ export class WalWriter<T> {
     return this.o.policy;
   }
 
+  /** Bytes queued but not yet written (for backpressure). */
+  get unwrittenBytes(): number {
+    return this.appendPos - this.writtenPos;
+  }
+
   /**
    * Queues one encoded entry. Returns the promise for its durability point; it rejects
    * with StorageError if the log fences first. `quiet` attaches a no-op handler so an

@@ -57,6 +57,25 @@ describe('BrokerLog on the real file system', () => {
   });
 });
 
+describe('group commit on the real file system', () => {
+  it('500 concurrent acks=all appends share a few fdatasyncs', async () => {
+    const dataDir = await tempDir();
+    dirs.push(dataDir);
+    const log = await BrokerLog.open({ dataDir, config: walConfig(), logger: silentLogger });
+    await log.createTopic('t', 3);
+    const before = log.stats.syncs;
+    const dones: Array<Promise<void>> = [];
+    for (let i = 0; i < 500; i++) dones.push(log.appendProduce([input('t', i % 3, `m${i}`)], -1).done);
+    await Promise.all(dones);
+    expect(log.stats.syncs - before).toBeLessThanOrEqual(5);
+    expect(log.unwrittenBytes).toBe(0);
+    await log.close();
+    const again = await BrokerLog.open({ dataDir, config: walConfig(), logger: silentLogger });
+    expect(again.partition('t', 2)!.logEndOffset).toBe(166);
+    await again.close();
+  });
+});
+
 describe('BrokerLog basics', () => {
   it('a second create of the same name sees the first synchronously', async () => {
     const log = await BrokerLog.open({ dataDir: '/d', config: walConfig(), logger: silentLogger, fs: new MemoryFileSystem() });
