@@ -148,12 +148,16 @@ export function validateRecordSet(records: Buffer, maxBatchBytes: number = Numbe
   if (records.length === 0) return fail(BatchError.CORRUPT_MESSAGE, 'empty record set', batches);
   while (pos < records.length) {
     const remaining = records.length - pos;
+    // Magic sits at byte 16 in every message format, so check it before the v2 header size:
+    // a v0/v1 message set is INVALID_RECORD, not a torn v2 batch.
+    if (remaining > BatchField.magic) {
+      const magic = records.readInt8(pos + BatchField.magic);
+      if (magic !== CURRENT_MAGIC) {
+        return fail(BatchError.INVALID_RECORD, `unsupported record batch magic ${magic}; only magic 2 is accepted`, batches);
+      }
+    }
     if (remaining < BATCH_HEADER_SIZE) {
       return fail(BatchError.CORRUPT_MESSAGE, `record set ends with a partial batch header (${remaining} bytes)`, batches);
-    }
-    const magic = records.readInt8(pos + BatchField.magic);
-    if (magic !== CURRENT_MAGIC) {
-      return fail(BatchError.INVALID_RECORD, `unsupported record batch magic ${magic}; only magic 2 is accepted`, batches);
     }
     const size = records.readInt32BE(pos + BatchField.batchLength) + BATCH_LENGTH_PREFIX;
     if (size < BATCH_HEADER_SIZE || size > remaining) {

@@ -5,7 +5,7 @@
  */
 
 import { readFileSync } from 'node:fs';
-import type { WalConfig } from './log/index.js';
+import { parseSyncPolicy, type WalConfig } from './log/index.js';
 import { isLogLevel, type LogLevel } from './logger.js';
 
 export interface BrokerConfig {
@@ -103,19 +103,12 @@ function parseValue(setting: Setting, raw: string): unknown {
       return value;
     }
     case 'sync':
-      return parseSyncPolicy(value);
+      try {
+        return parseSyncPolicy(value);
+      } catch (err) {
+        throw new ConfigError((err as Error).message);
+      }
   }
-}
-
-export function parseSyncPolicy(value: string): WalConfig['syncPolicy'] {
-  if (value === 'always' || value === 'never') return { kind: value };
-  const match = /^interval:(\d+)$/.exec(value);
-  if (match && Number(match[1]) > 0) return { kind: 'interval', ms: Number(match[1]) };
-  throw new ConfigError(`wal.sync.policy: expected always, never or interval:N with N > 0 ms, got "${value}"`);
-}
-
-export function formatSyncPolicy(policy: WalConfig['syncPolicy']): string {
-  return policy.kind === 'interval' ? `interval:${policy.ms}` : policy.kind;
 }
 
 /** Parses Kafka-style `.properties` text: `key=value` or `key: value`, `#` and `!` comments. */
