@@ -16,7 +16,7 @@ import { describeRun, endOffsets, kafkaClient, runDumpLog, startBroker } from '.
 const PARTITIONS = 3;
 const WORKERS = 4;
 const PER_PARTITION = 5; // records per partition per send
-const ACKS_BEFORE_KILL = 90; // acknowledged (partition, batch) pairs, i.e. 30 sends
+const ACKS_BEFORE_KILL = 300; // acknowledged (partition, batch) pairs, i.e. 100 sends
 const MAX_SENDS_PER_WORKER = 5_000; // bound: the kill comes long before this
 const VALUE = 'x'.repeat(200);
 
