@@ -214,7 +214,7 @@ export function createDeleteTopicsResponseDeletableTopicResult(): DeleteTopicsRe
 
 export function readDeleteTopicsResponseDeletableTopicResult(r: Reader, version: number): DeleteTopicsResponseDeletableTopicResult {
   const flexible = version >= 4;
-  const _name = (flexible ? (version >= 6 ? r.compactNullableString() : r.compactString()) : (version >= 6 ? r.nullableString() : r.string()));
+  const _name = (version >= 6 ? r.compactNullableString() : (flexible ? r.compactString() : r.string()));
   let _topicId: string = ZERO_UUID;
   if (version >= 6) _topicId = r.uuid();
   const _errorCode = r.int16();
@@ -234,16 +234,12 @@ export function writeDeleteTopicsResponseDeletableTopicResult(w: Writer, version
   const flexible = version >= 4;
   {
     const v = m.name;
-    if (flexible) {
-      if (version >= 6) {
-        w.compactNullableString(v);
-      } else {
+    if (version >= 6) {
+      w.compactNullableString(v);
+    } else {
+      if (flexible) {
         if (v === null) throw nonNullable('DeleteTopicsResponseDeletableTopicResult.name', version);
         w.compactString(v);
-      }
-    } else {
-      if (version >= 6) {
-        w.nullableString(v);
       } else {
         if (v === null) throw nonNullable('DeleteTopicsResponseDeletableTopicResult.name', version);
         w.string(v);

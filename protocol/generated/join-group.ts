@@ -227,7 +227,7 @@ export function readJoinGroupResponse(r: Reader, version: number): JoinGroupResp
   const _generationId = r.int32();
   let _protocolType: string | null = null;
   if (version >= 7) _protocolType = r.compactNullableString();
-  const _protocolName = (flexible ? (version >= 7 ? r.compactNullableString() : r.compactString()) : (version >= 7 ? r.nullableString() : r.string()));
+  const _protocolName = (version >= 7 ? r.compactNullableString() : (flexible ? r.compactString() : r.string()));
   const _leader = (flexible ? r.compactString() : r.string());
   let _skipAssignment: boolean = false;
   if (version >= 9) _skipAssignment = r.bool();
@@ -262,16 +262,12 @@ export function writeJoinGroupResponse(w: Writer, version: number, m: JoinGroupR
   if (version >= 7) w.compactNullableString(m.protocolType);
   {
     const v = m.protocolName;
-    if (flexible) {
-      if (version >= 7) {
-        w.compactNullableString(v);
-      } else {
+    if (version >= 7) {
+      w.compactNullableString(v);
+    } else {
+      if (flexible) {
         if (v === null) throw nonNullable('JoinGroupResponse.protocolName', version);
         w.compactString(v);
-      }
-    } else {
-      if (version >= 7) {
-        w.nullableString(v);
       } else {
         if (v === null) throw nonNullable('JoinGroupResponse.protocolName', version);
         w.string(v);

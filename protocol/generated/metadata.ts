@@ -38,7 +38,7 @@ export function readMetadataRequest(r: Reader, version: number): MetadataRequest
   const flexible = version >= 9;
   let _topics: MetadataRequestTopic[] | null;
   {
-    const n = (flexible ? (version >= 1 ? r.compactNullableArrayLength() : r.compactArrayLength()) : (version >= 1 ? r.nullableArrayLength() : r.arrayLength()));
+    const n = (version >= 1 ? (flexible ? r.compactNullableArrayLength() : r.nullableArrayLength()) : r.arrayLength());
     if (n < 0) _topics = null;
     else {
       const a: MetadataRequestTopic[] = [];
@@ -77,8 +77,7 @@ export function writeMetadataRequest(w: Writer, version: number, m: MetadataRequ
       }
     } else {
       if (v === null) throw nonNullable('MetadataRequest.topics', version);
-      if (flexible) w.uvarint(v.length + 1);
-      else w.int32(v.length);
+      w.int32(v.length);
       for (let i = 0; i < v.length; i++) writeMetadataRequestTopic(w, version, v[i]);
     }
   }
@@ -124,7 +123,7 @@ export function readMetadataRequestTopic(r: Reader, version: number): MetadataRe
   const flexible = version >= 9;
   let _topicId: string = ZERO_UUID;
   if (version >= 10) _topicId = r.uuid();
-  const _name = (flexible ? (version >= 10 ? r.compactNullableString() : r.compactString()) : (version >= 10 ? r.nullableString() : r.string()));
+  const _name = (version >= 10 ? r.compactNullableString() : (flexible ? r.compactString() : r.string()));
   const _unknownTaggedFields = flexible ? r.taggedFields() : NO_TAGGED_FIELDS;
   return {
     topicId: _topicId,
@@ -138,16 +137,12 @@ export function writeMetadataRequestTopic(w: Writer, version: number, m: Metadat
   if (version >= 10) w.uuid(m.topicId);
   {
     const v = m.name;
-    if (flexible) {
-      if (version >= 10) {
-        w.compactNullableString(v);
-      } else {
+    if (version >= 10) {
+      w.compactNullableString(v);
+    } else {
+      if (flexible) {
         if (v === null) throw nonNullable('MetadataRequestTopic.name', version);
         w.compactString(v);
-      }
-    } else {
-      if (version >= 10) {
-        w.nullableString(v);
       } else {
         if (v === null) throw nonNullable('MetadataRequestTopic.name', version);
         w.string(v);
@@ -369,7 +364,7 @@ export function createMetadataResponseTopic(): MetadataResponseTopic {
 export function readMetadataResponseTopic(r: Reader, version: number): MetadataResponseTopic {
   const flexible = version >= 9;
   const _errorCode = r.int16();
-  const _name = (flexible ? (version >= 12 ? r.compactNullableString() : r.compactString()) : (version >= 12 ? r.nullableString() : r.string()));
+  const _name = (version >= 12 ? r.compactNullableString() : (flexible ? r.compactString() : r.string()));
   let _topicId: string = ZERO_UUID;
   if (version >= 10) _topicId = r.uuid();
   let _isInternal: boolean = false;
@@ -400,16 +395,12 @@ export function writeMetadataResponseTopic(w: Writer, version: number, m: Metada
   w.int16(m.errorCode);
   {
     const v = m.name;
-    if (flexible) {
-      if (version >= 12) {
-        w.compactNullableString(v);
-      } else {
+    if (version >= 12) {
+      w.compactNullableString(v);
+    } else {
+      if (flexible) {
         if (v === null) throw nonNullable('MetadataResponseTopic.name', version);
         w.compactString(v);
-      }
-    } else {
-      if (version >= 12) {
-        w.nullableString(v);
       } else {
         if (v === null) throw nonNullable('MetadataResponseTopic.name', version);
         w.string(v);

@@ -40,7 +40,7 @@ export function readOffsetFetchRequest(r: Reader, version: number): OffsetFetchR
   if (version <= 7) _groupId = (flexible ? r.compactString() : r.string());
   let _topics: OffsetFetchRequestTopic[] | null = [];
   if (version <= 7) {
-    const n = (flexible ? (version >= 2 ? r.compactNullableArrayLength() : r.compactArrayLength()) : (version >= 2 ? r.nullableArrayLength() : r.arrayLength()));
+    const n = (version >= 2 ? (flexible ? r.compactNullableArrayLength() : r.nullableArrayLength()) : r.arrayLength());
     if (n < 0) _topics = null;
     else {
       const a: OffsetFetchRequestTopic[] = [];
@@ -87,8 +87,7 @@ export function writeOffsetFetchRequest(w: Writer, version: number, m: OffsetFet
       }
     } else {
       if (v === null) throw nonNullable('OffsetFetchRequest.topics', version);
-      if (flexible) w.uvarint(v.length + 1);
-      else w.int32(v.length);
+      w.int32(v.length);
       for (let i = 0; i < v.length; i++) writeOffsetFetchRequestTopic(w, version, v[i]);
     }
   }

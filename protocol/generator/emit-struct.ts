@@ -125,23 +125,57 @@ function primSize(e: string, flex: boolean, nullable: boolean, v: string): strin
 interface Ctx {
   /** Versions of this emission (the field's presence within the struct). */
   eff: Range;
-  flex: Mode;
+  /** How nullability varies within eff. */
   nullable: Mode;
+  /** Flexible mode within the nullable / non-nullable parts of eff (narrowed separately). */
+  flexIfNull: Mode;
+  flexIfNotNull: Mode;
+  /** Flexible mode over the whole of eff (for code that does not depend on nullability). */
+  flex: Mode;
   label: string;
 }
 
 function ctxFor(msg: MessageModel, f: FieldModel, eff: Range, forceFlex: boolean, label: string): Ctx {
-  const flex = forceFlex ? 'always' : modeWithin(f.flexRange, eff, sameRange(f.flexRange, msg.flexible));
-  return { eff, flex, nullable: modeWithin(f.nullableRange, eff), label };
+  const useVar = sameRange(f.flexRange, msg.flexible);
+  const flexIn = (r: Range | null): Mode => (forceFlex ? 'always' : r === null ? 'never' : modeWithin(f.flexRange, r, useVar));
+  const yes = intersect(f.nullableRange, eff);
+  // The non-nullable part of eff, as one range when it is one piece (else all of eff, conservatively).
+  let no: Range | null = eff;
+  if (yes !== null) {
+    if (yes.lo === eff.lo && yes.hi === eff.hi) no = null;
+    else if (yes.lo === eff.lo) no = { lo: yes.hi + 1, hi: eff.hi };
+    else if (yes.hi === eff.hi) no = { lo: eff.lo, hi: yes.lo - 1 };
+  }
+  return {
+    eff,
+    nullable: modeWithin(f.nullableRange, eff),
+    flexIfNull: flexIn(yes),
+    flexIfNotNull: flexIn(no),
+    flex: flexIn(eff),
+    label,
+  };
+}
+
+/** Branches on nullability (outer) then flexibility (inner), each narrowed to its versions. */
+function byNull(c: Ctx, fn: (flex: boolean, nullable: boolean) => string[]): string[] {
+  return choose(c.nullable,
+    () => choose(c.flexIfNull, () => fn(true, true), () => fn(false, true)),
+    () => choose(c.flexIfNotNull, () => fn(true, false), () => fn(false, false)));
+}
+
+function byNullExpr(c: Ctx, fn: (flex: boolean, nullable: boolean) => string): string {
+  return chooseExpr(c.nullable,
+    () => chooseExpr(c.flexIfNull, () => fn(true, true), () => fn(false, true)),
+    () => chooseExpr(c.flexIfNotNull, () => fn(true, false), () => fn(false, false)));
 }
 
 /** Statements assigning the field read from `r` to `target`. */
 function readStmts(f: FieldModel, c: Ctx, target: string): string[] {
   const e = f.type.element;
   if (f.type.array) {
-    const len = chooseExpr(c.flex,
-      () => chooseExpr(c.nullable, () => 'r.compactNullableArrayLength()', () => 'r.compactArrayLength()'),
-      () => chooseExpr(c.nullable, () => 'r.nullableArrayLength()', () => 'r.arrayLength()'));
+    const len = byNullExpr(c, (flex, nullable) => (flex
+      ? (nullable ? 'r.compactNullableArrayLength()' : 'r.compactArrayLength()')
+      : (nullable ? 'r.nullableArrayLength()' : 'r.arrayLength()')));
     const elem = f.structTs ? `read${f.structTs}(r, version)` : chooseExpr(c.flex, () => primRead(e, true, false), () => primRead(e, false, false));
     const fill = [`const a: ${elementTs(f)}[] = [];`, `for (let i = 0; i < n; i++) a.push(${elem});`, `${target} = a;`];
     if (c.nullable === 'never') return ['{', `  const n = ${len};`, ...indent(fill), '}'];
@@ -151,9 +185,7 @@ function readStmts(f: FieldModel, c: Ctx, target: string): string[] {
     const one = `read${f.structTs}(r, version)`;
     return [`${target} = ${chooseExpr(c.nullable, () => `r.int8() < 0 ? null : ${one}`, () => one)};`];
   }
-  return [`${target} = ${chooseExpr(c.flex,
-    () => chooseExpr(c.nullable, () => primRead(e, true, true), () => primRead(e, true, false)),
-    () => chooseExpr(c.nullable, () => primRead(e, false, true), () => primRead(e, false, false)))};`];
+  return [`${target} = ${byNullExpr(c, (flex, nullable) => primRead(e, flex, nullable))};`];
 }
 
 /** Statements writing value `v` (an identifier) of the field. */
@@ -162,12 +194,14 @@ function writeStmts(f: FieldModel, c: Ctx, v: string): string[] {
   const nullCheck = tsNull(f) ? [`if (${v} === null) throw nonNullable('${c.label}', version);`] : [];
   if (f.type.array) {
     const elem = (flex: boolean): string => (f.structTs ? `write${f.structTs}(w, version, ${v}[i]);` : primWrite(e, flex, false, `${v}[i]`));
-    const loop = choose(c.flex, () => [`for (let i = 0; i < ${v}.length; i++) ${elem(true)}`], () => [`for (let i = 0; i < ${v}.length; i++) ${elem(false)}`]);
-    const items = [...choose(c.flex, () => [`w.uvarint(${v}.length + 1);`], () => [`w.int32(${v}.length);`]), ...loop];
-    const nul = choose(c.flex, () => ['w.uvarint(0);'], () => ['w.int32(-1);']);
+    const items = (flexMode: Mode): string[] => [
+      ...choose(flexMode, () => [`w.uvarint(${v}.length + 1);`], () => [`w.int32(${v}.length);`]),
+      ...choose(flexMode, () => [`for (let i = 0; i < ${v}.length; i++) ${elem(true)}`], () => [`for (let i = 0; i < ${v}.length; i++) ${elem(false)}`]),
+    ];
+    const nul = choose(c.flexIfNull, () => ['w.uvarint(0);'], () => ['w.int32(-1);']);
     return choose(c.nullable,
-      () => [`if (${v} === null) {`, ...indent(nul), '} else {', ...indent(items), '}'],
-      () => [...nullCheck, ...items]);
+      () => [`if (${v} === null) {`, ...indent(nul), '} else {', ...indent(items(c.flexIfNull)), '}'],
+      () => [...nullCheck, ...items(c.flexIfNotNull)]);
   }
   if (f.structTs) {
     const one = `write${f.structTs}(w, version, ${v});`;
@@ -175,23 +209,24 @@ function writeStmts(f: FieldModel, c: Ctx, v: string): string[] {
       () => [`if (${v} === null) w.int8(-1);`, 'else {', '  w.int8(1);', `  ${one}`, '}'],
       () => [...nullCheck, one]);
   }
-  const prim = (flex: boolean, nullable: boolean): string[] => (nullable || !tsNull(f) ? [primWrite(e, flex, nullable, v)] : [...nullCheck, primWrite(e, flex, false, v)]);
-  return choose(c.flex, () => choose(c.nullable, () => prim(true, true), () => prim(true, false)),
-    () => choose(c.nullable, () => prim(false, true), () => prim(false, false)));
+  return byNull(c, (flex, nullable) => (nullable || !tsNull(f) ? [primWrite(e, flex, nullable, v)] : [...nullCheck, primWrite(e, flex, false, v)]));
 }
 
 /** Size statements adding to `acc`; `fixed` is set when the size is a constant. */
 function sizeStmts(f: FieldModel, c: Ctx, v: string, acc: string): { fixed: number | null; stmts: string[] } {
   const e = f.type.element;
   if (f.type.array) {
-    const len = chooseExpr(c.flex, () => `sizeOfUvarint(${v}.length + 1)`, () => '4');
-    let elems: string[];
-    if (f.structTs) elems = [`for (let i = 0; i < ${v}.length; i++) ${acc} += size${f.structTs}(version, ${v}[i]);`];
-    else if (FIXED[e] !== undefined) elems = [`${acc} += ${v}.length * ${FIXED[e]};`];
-    else elems = [`for (let i = 0; i < ${v}.length; i++) ${acc} += ${chooseExpr(c.flex, () => primSize(e, true, false, `${v}[i]`), () => primSize(e, false, false, `${v}[i]`))};`];
-    const items = [`${acc} += ${len};`, ...elems];
-    if (!tsNull(f)) return { fixed: null, stmts: items };
-    return { fixed: null, stmts: [`if (${v} === null) ${acc} += ${chooseExpr(c.flex, () => '1', () => '4')};`, 'else {', ...indent(items), '}'] };
+    const items = (flexMode: Mode): string[] => {
+      const len = chooseExpr(flexMode, () => `sizeOfUvarint(${v}.length + 1)`, () => '4');
+      let elems: string[];
+      if (f.structTs) elems = [`for (let i = 0; i < ${v}.length; i++) ${acc} += size${f.structTs}(version, ${v}[i]);`];
+      else if (FIXED[e] !== undefined) elems = [`${acc} += ${v}.length * ${FIXED[e]};`];
+      else elems = [`for (let i = 0; i < ${v}.length; i++) ${acc} += ${chooseExpr(flexMode, () => primSize(e, true, false, `${v}[i]`), () => primSize(e, false, false, `${v}[i]`))};`];
+      return [`${acc} += ${len};`, ...elems];
+    };
+    if (!tsNull(f)) return { fixed: null, stmts: items(c.flex) };
+    // A null in a version where the field is not nullable is sized like an empty array; the writer throws.
+    return { fixed: null, stmts: [`if (${v} === null) ${acc} += ${chooseExpr(c.flex, () => '1', () => '4')};`, 'else {', ...indent(items(c.flex)), '}'] };
   }
   if (f.structTs) {
     const one = `size${f.structTs}(version, ${v})`;
@@ -199,6 +234,7 @@ function sizeStmts(f: FieldModel, c: Ctx, v: string, acc: string): { fixed: numb
     return { fixed: null, stmts: [`${acc} += ${v} === null ? 1 : 1 + ${one};`] };
   }
   if (FIXED[e] !== undefined) return { fixed: FIXED[e], stmts: [`${acc} += ${FIXED[e]};`] };
+  // Sizes use the null-safe helpers whenever the type admits null (the writer rejects a misplaced null).
   const expr = chooseExpr(c.flex, () => primSize(e, true, tsNull(f), v), () => primSize(e, false, tsNull(f), v));
   return { fixed: null, stmts: [`${acc} += ${expr};`] };
 }
