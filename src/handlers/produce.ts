@@ -6,7 +6,9 @@
  * (protocol/record-batch.ts), and every partition's record set of one request becomes
  * part of ONE WAL append (BrokerLog.appendProduce) that assigns the offsets. The answer
  * is sent at the point `acks` asks for:
- *   acks=0   no answer at all (an error closes the connection, as Kafka does);
+ *   acks=0   no answer at all (an error closes the connection, as Kafka does); the
+ *            request still holds its place in the connection's response order until
+ *            its WAL write returned;
  *   acks=1   once the WAL write holding the request has returned;
  *   acks=-1  once the fdatasync covering it has completed (wal.sync.policy=always).
  * Errors are per partition with Kafka's codes: UNKNOWN_TOPIC_OR_PARTITION,
@@ -118,9 +120,18 @@ function handleProduce(request: ProduceRequest, context: RequestContext): Answer
 
   if (acks === 0) {
     // Kafka sends nothing for acks=0; the only way to tell the producer about an error is
-    // to close the connection, which makes it refresh metadata and notice.
+    // to close the connection, which makes it refresh metadata and notice. The request
+    // keeps its slot until its WAL write returned, so a flood of acks=0 requests is held
+    // back by the connection's backpressure instead of piling up in memory ahead of the disk.
     if (firstError !== null) connection.close(`acks=0 produce failed: ${firstError}`);
-    return null;
+    if (done === null) return null;
+    return done.then(
+      () => null,
+      (err: Error) => {
+        connection.close(`acks=0 produce failed: ${err.message}`);
+        return null;
+      },
+    );
   }
   if (done === null) return response;
   return done.then(

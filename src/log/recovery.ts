@@ -1,6 +1,7 @@
 /**
  * Reading the WAL back: segments in order, entries checked for length and CRC, read with
- * large positional reads (one syscall per chunk, not per entry), decoded through the
+ * large positional reads (one syscall per chunk, not per entry, the next chunk read ahead
+ * while this one is checked: segment-reader.ts), decoded through the
  * decoder table and handed to a visitor. Used by recovery at open and by the dump tool.
  *
  * The scan stops at the first problem and reports it; the caller decides what it means.
@@ -10,6 +11,7 @@
 
 import { DECODERS, ENTRY_HEADER_SIZE, EntryFormatError, PRODUCE_PART_SIZE, checkFrame, type WalEntry } from './framing.js';
 import type { WalFileSystem } from './fs.js';
+import { SegmentReader } from './segment-reader.js';
 
 export interface SegmentFile {
   firstSeq: number;
@@ -64,7 +66,7 @@ export function isCuttable(problem: ScanProblem): boolean {
   return problem.lastSegment && (problem.kind === 'torn' || problem.kind === 'corrupt');
 }
 
-export const DEFAULT_SCAN_CHUNK = 8 * 1024 * 1024;
+export const DEFAULT_SCAN_CHUNK = 4 * 1024 * 1024;
 
 /**
  * Scans `segments` (oldest first). The payload and record-set buffers handed to `visit`
@@ -78,7 +80,7 @@ export async function scanWal(
   onSegment?: (segment: SegmentFile, index: number, size: number) => void,
 ): Promise<ScanResult> {
   const result: ScanResult = { validSizes: [], fileSizes: [], entryCounts: [], nextSeq: segments[0]?.firstSeq ?? 0, problem: null };
-  let buf = Buffer.allocUnsafe(chunkSize);
+  const buffers: [Buffer, Buffer] = [Buffer.allocUnsafe(2 * chunkSize), Buffer.allocUnsafe(2 * chunkSize)];
   for (let si = 0; si < segments.length; si++) {
     const segment = segments[si]!;
     const lastSegment = si === segments.length - 1;
@@ -93,14 +95,14 @@ export async function scanWal(
       return problem('sequence', 0, `segment starts at entry ${segment.firstSeq} but the previous segment ends before entry ${result.nextSeq}`);
     }
     const handle = await fs.open(segment.path, 'read');
+    let reader: SegmentReader | null = null;
     try {
       const size = await handle.size();
       onSegment?.(segment, si, size);
       result.fileSizes.push(size);
       result.validSizes.push(0);
       result.entryCounts.push(0);
-      let bufFilePos = 0; // file position of buf[0]
-      let bufLen = 0;
+      reader = new SegmentReader(handle, size, chunkSize, buffers);
       let cur = 0;
       let seq = segment.firstSeq;
       const finish = (): void => {
@@ -109,8 +111,9 @@ export async function scanWal(
         result.nextSeq = seq;
       };
       while (cur < size) {
-        const rel = cur - bufFilePos;
-        const check = checkFrame(buf, rel, bufLen);
+        const buf = reader.buf;
+        const rel = reader.indexOf(cur);
+        const check = checkFrame(buf, rel, reader.windowEnd);
         if (check.kind === 'bad') {
           finish();
           return problem('corrupt', cur, check.reason);
@@ -120,25 +123,9 @@ export async function scanWal(
             finish();
             return problem('torn', cur, `entry needs ${check.need} bytes but the file ends ${size - cur} bytes after its start`);
           }
-          // Refill: keep the partial entry at the front, read the next chunk behind it.
-          const keep = bufLen - rel;
-          if (check.need > buf.length) {
-            const bigger = Buffer.allocUnsafe(Math.max(check.need, chunkSize));
-            buf.copy(bigger, 0, rel, bufLen);
-            buf = bigger;
-          } else if (keep > 0 && rel > 0) {
-            buf.copy(buf, 0, rel, bufLen);
-          }
-          bufFilePos = cur;
-          bufLen = keep;
-          while (bufLen < buf.length && bufFilePos + bufLen < size) {
-            const n = await handle.read(buf, bufLen, Math.min(buf.length - bufLen, size - bufFilePos - bufLen), bufFilePos + bufLen);
-            if (n <= 0) break;
-            bufLen += n;
-          }
-          if (bufFilePos + bufLen < cur + check.need) {
+          if (!(await reader.load(cur, check.need))) {
             finish();
-            return problem('torn', cur, `file shrank while reading (${bufFilePos + bufLen} of ${size} bytes readable)`);
+            return problem('torn', cur, `file shrank while reading (entry needs ${check.need} bytes)`);
           }
           continue;
         }
@@ -167,6 +154,7 @@ export async function scanWal(
       }
       finish();
     } finally {
+      if (reader !== null) await reader.drain();
       await handle.close();
     }
   }

@@ -21,9 +21,11 @@ export function createDispatch(broker: Broker, handlers: readonly ApiHandler[]):
   const reader = new Reader(Buffer.alloc(0));
 
   return (frame: Buffer, connection: ConnectionHandle): Reply | Promise<Reply> => {
-    reader.reset(frame);
-    const header = readRequestHeader(reader);
-    const { apiKey, apiVersion, correlationId } = header;
+    // Every header version starts with api key, api version and correlation id; decide
+    // from those before parsing a header whose layout may be one we do not know.
+    const apiKey = frame.readInt16BE(0);
+    const apiVersion = frame.readInt16BE(2);
+    const correlationId = frame.readInt32BE(4);
     const handler = byKey[apiKey];
     if (handler === undefined) {
       connection.close(`unsupported api key ${apiKey} (version ${apiVersion}, correlation id ${correlationId})`);
@@ -34,6 +36,8 @@ export function createDispatch(broker: Broker, handlers: readonly ApiHandler[]):
       connection.close(`${handler.name} v${apiVersion} is not supported (supported: v${handler.minVersion}-v${handler.maxVersion})`);
       return null;
     }
+    reader.reset(frame);
+    const header = readRequestHeader(reader);
     const request = handler.readRequest(reader, apiVersion);
     const context: RequestContext = { broker, apiVersion, correlationId, clientId: header.clientId, connection };
     const answer = handler.handle(request, context);
