@@ -123,7 +123,13 @@ export async function scanWal(
             finish();
             return problem('torn', cur, `entry needs ${check.need} bytes but the file ends ${size - cur} bytes after its start`);
           }
-          if (!(await reader.load(cur, check.need))) {
+          let loaded: boolean;
+          try {
+            loaded = await reader.load(cur, check.need);
+          } catch (err) {
+            throw new Error(`reading ${segment.path} at byte ${cur}: ${(err as Error).message}`, { cause: err });
+          }
+          if (!loaded) {
             finish();
             return problem('torn', cur, `file shrank while reading (entry needs ${check.need} bytes)`);
           }
