@@ -27,25 +27,43 @@ export const EMPTY_BYTES: Buffer = Buffer.alloc(0);
 
 export const NO_TAGGED_FIELDS: readonly TaggedField[] = Object.freeze([]) as readonly TaggedField[];
 
+// One DataView per ArrayBuffer, not per message: socket chunks and Buffer.allocUnsafe's pool
+// hand out many Buffers over the same ArrayBuffer, so consecutive frames reuse the view.
+let cachedBuffer: ArrayBufferLike | null = null;
+let cachedView: DataView = new DataView(new ArrayBuffer(0));
+
+function viewOf(buf: Buffer): DataView {
+  const ab = buf.buffer;
+  if (ab !== cachedBuffer) {
+    cachedView = new DataView(ab);
+    cachedBuffer = ab;
+  }
+  return cachedView;
+}
+
 export class Reader {
   buf: Buffer;
+  /** A DataView over the whole ArrayBuffer behind `buf`; `base` is buf's offset in it. */
   view: DataView;
+  base: number;
+  /** Read position, relative to `buf`. */
   offset: number;
+  /** End of the readable window, relative to `buf`. */
   end: number;
 
   constructor(buf: Buffer, offset = 0, end = buf.length) {
     this.buf = buf;
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.view = viewOf(buf);
+    this.base = buf.byteOffset;
     this.offset = offset;
     this.end = end;
   }
 
   /** Re-point this reader at another buffer (for reuse on a connection). */
   reset(buf: Buffer, offset = 0, end = buf.length): void {
-    if (buf !== this.buf) {
-      this.buf = buf;
-      this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-    }
+    this.buf = buf;
+    this.view = viewOf(buf);
+    this.base = buf.byteOffset;
     this.offset = offset;
     this.end = end;
   }
@@ -54,6 +72,7 @@ export class Reader {
     return this.end - this.offset;
   }
 
+  /** Claims `n` bytes and returns their offset relative to `buf`. */
   private need(n: number): number {
     const o = this.offset;
     if (o + n > this.end) throw new TruncatedInputError(n, o, this.end);
@@ -61,13 +80,13 @@ export class Reader {
     return o;
   }
 
-  int8(): number { return this.view.getInt8(this.need(1)); }
-  int16(): number { return this.view.getInt16(this.need(2)); }
-  int32(): number { return this.view.getInt32(this.need(4)); }
-  int64(): bigint { return this.view.getBigInt64(this.need(8)); }
-  uint16(): number { return this.view.getUint16(this.need(2)); }
-  uint32(): number { return this.view.getUint32(this.need(4)); }
-  float64(): number { return this.view.getFloat64(this.need(8)); }
+  int8(): number { return this.view.getInt8(this.base + this.need(1)); }
+  int16(): number { return this.view.getInt16(this.base + this.need(2)); }
+  int32(): number { return this.view.getInt32(this.base + this.need(4)); }
+  int64(): bigint { return this.view.getBigInt64(this.base + this.need(8)); }
+  uint16(): number { return this.view.getUint16(this.base + this.need(2)); }
+  uint32(): number { return this.view.getUint32(this.base + this.need(4)); }
+  float64(): number { return this.view.getFloat64(this.base + this.need(8)); }
   bool(): boolean { return this.buf[this.need(1)] !== 0; }
 
   /** Unsigned varint, at most 5 bytes, result in [0, 2^32). */
@@ -364,12 +383,16 @@ export function sizeOfTaggedFields(fields: readonly TaggedField[]): number {
 
 export class Writer {
   buf: Buffer;
+  /** A DataView over the whole ArrayBuffer behind `buf`; `base` is buf's offset in it. */
   view: DataView;
+  base: number;
+  /** Write position, relative to `buf`. */
   offset: number;
 
   constructor(buf: Buffer, offset = 0) {
     this.buf = buf;
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.view = viewOf(buf);
+    this.base = buf.byteOffset;
     this.offset = offset;
   }
 
@@ -386,13 +409,13 @@ export class Writer {
     return this.buf;
   }
 
-  int8(v: number): void { this.view.setInt8(this.offset, v); this.offset += 1; }
-  int16(v: number): void { this.view.setInt16(this.offset, v); this.offset += 2; }
-  int32(v: number): void { this.view.setInt32(this.offset, v); this.offset += 4; }
-  int64(v: bigint): void { this.view.setBigInt64(this.offset, v); this.offset += 8; }
-  uint16(v: number): void { this.view.setUint16(this.offset, v); this.offset += 2; }
-  uint32(v: number): void { this.view.setUint32(this.offset, v); this.offset += 4; }
-  float64(v: number): void { this.view.setFloat64(this.offset, v); this.offset += 8; }
+  int8(v: number): void { this.view.setInt8(this.base + this.offset, v); this.offset += 1; }
+  int16(v: number): void { this.view.setInt16(this.base + this.offset, v); this.offset += 2; }
+  int32(v: number): void { this.view.setInt32(this.base + this.offset, v); this.offset += 4; }
+  int64(v: bigint): void { this.view.setBigInt64(this.base + this.offset, v); this.offset += 8; }
+  uint16(v: number): void { this.view.setUint16(this.base + this.offset, v); this.offset += 2; }
+  uint32(v: number): void { this.view.setUint32(this.base + this.offset, v); this.offset += 4; }
+  float64(v: number): void { this.view.setFloat64(this.base + this.offset, v); this.offset += 8; }
   bool(v: boolean): void { this.buf[this.offset++] = v ? 1 : 0; }
 
   uvarint(v: number): void {
@@ -446,7 +469,7 @@ export class Writer {
     const at = this.offset;
     const n = this.buf.write(s, at + 2, 'utf8');
     if (n > 0x7fff) throw new InvalidValueError(`string of ${n} bytes does not fit an int16 length`, 'ERR_KAFKA_ENCODE');
-    this.view.setInt16(at, n);
+    this.view.setInt16(this.base + at, n);
     this.offset = at + 2 + n;
   }
 

@@ -161,16 +161,14 @@ export function writeFetchRequest(w: Writer, version: number, m: FetchRequest): 
     if (m.clusterId !== null) {
       const v = m.clusterId;
       u = w.rawTaggedFieldsBefore(tags, u, 0);
-      let s = 0;
-      s += sizeOfCompactNullableString(v);
+      const s = sizeOfCompactNullableString(v);
       w.taggedFieldHeader(0, s);
       w.compactNullableString(v);
     }
     if (version >= 15 && !isDefaultFetchRequestReplicaState(m.replicaState)) {
       const v = m.replicaState;
       u = w.rawTaggedFieldsBefore(tags, u, 1);
-      let s = 0;
-      s += sizeFetchRequestReplicaState(version, v);
+      const s = sizeFetchRequestReplicaState(version, v);
       w.taggedFieldHeader(1, s);
       writeFetchRequestReplicaState(w, version, v);
     }
@@ -200,15 +198,13 @@ export function sizeFetchRequest(version: number, m: FetchRequest): number {
     if (m.clusterId !== null) {
       tagCount++;
       const v = m.clusterId;
-      let s = 0;
-      s += sizeOfCompactNullableString(v);
+      const s = sizeOfCompactNullableString(v);
       n += 1 + sizeOfUvarint(s) + s;
     }
     if (version >= 15 && !isDefaultFetchRequestReplicaState(m.replicaState)) {
       tagCount++;
       const v = m.replicaState;
-      let s = 0;
-      s += sizeFetchRequestReplicaState(version, v);
+      const s = sizeFetchRequestReplicaState(version, v);
       n += 1 + sizeOfUvarint(s) + s;
     }
     n += sizeOfUvarint(tagCount);
@@ -858,24 +854,21 @@ export function writeFetchResponsePartitionData(w: Writer, version: number, m: F
     if (!isDefaultFetchResponseEpochEndOffset(m.divergingEpoch)) {
       const v = m.divergingEpoch;
       u = w.rawTaggedFieldsBefore(tags, u, 0);
-      let s = 0;
-      s += sizeFetchResponseEpochEndOffset(version, v);
+      const s = sizeFetchResponseEpochEndOffset(version, v);
       w.taggedFieldHeader(0, s);
       writeFetchResponseEpochEndOffset(w, version, v);
     }
     if (!isDefaultFetchResponseLeaderIdAndEpoch(m.currentLeader)) {
       const v = m.currentLeader;
       u = w.rawTaggedFieldsBefore(tags, u, 1);
-      let s = 0;
-      s += sizeFetchResponseLeaderIdAndEpoch(version, v);
+      const s = sizeFetchResponseLeaderIdAndEpoch(version, v);
       w.taggedFieldHeader(1, s);
       writeFetchResponseLeaderIdAndEpoch(w, version, v);
     }
     if (!isDefaultFetchResponseSnapshotId(m.snapshotId)) {
       const v = m.snapshotId;
       u = w.rawTaggedFieldsBefore(tags, u, 2);
-      let s = 0;
-      s += sizeFetchResponseSnapshotId(version, v);
+      const s = sizeFetchResponseSnapshotId(version, v);
       w.taggedFieldHeader(2, s);
       writeFetchResponseSnapshotId(w, version, v);
     }
@@ -904,22 +897,19 @@ export function sizeFetchResponsePartitionData(version: number, m: FetchResponse
     if (!isDefaultFetchResponseEpochEndOffset(m.divergingEpoch)) {
       tagCount++;
       const v = m.divergingEpoch;
-      let s = 0;
-      s += sizeFetchResponseEpochEndOffset(version, v);
+      const s = sizeFetchResponseEpochEndOffset(version, v);
       n += 1 + sizeOfUvarint(s) + s;
     }
     if (!isDefaultFetchResponseLeaderIdAndEpoch(m.currentLeader)) {
       tagCount++;
       const v = m.currentLeader;
-      let s = 0;
-      s += sizeFetchResponseLeaderIdAndEpoch(version, v);
+      const s = sizeFetchResponseLeaderIdAndEpoch(version, v);
       n += 1 + sizeOfUvarint(s) + s;
     }
     if (!isDefaultFetchResponseSnapshotId(m.snapshotId)) {
       tagCount++;
       const v = m.snapshotId;
-      let s = 0;
-      s += sizeFetchResponseSnapshotId(version, v);
+      const s = sizeFetchResponseSnapshotId(version, v);
       n += 1 + sizeOfUvarint(s) + s;
     }
     n += sizeOfUvarint(tagCount);

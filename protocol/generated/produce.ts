@@ -475,8 +475,7 @@ export function writeProduceResponsePartitionProduceResponse(w: Writer, version:
     if (version >= 10 && !isDefaultProduceResponseLeaderIdAndEpoch(m.currentLeader)) {
       const v = m.currentLeader;
       u = w.rawTaggedFieldsBefore(tags, u, 0);
-      let s = 0;
-      s += sizeProduceResponseLeaderIdAndEpoch(version, v);
+      const s = sizeProduceResponseLeaderIdAndEpoch(version, v);
       w.taggedFieldHeader(0, s);
       writeProduceResponseLeaderIdAndEpoch(w, version, v);
     }
@@ -501,8 +500,7 @@ export function sizeProduceResponsePartitionProduceResponse(version: number, m: 
     if (version >= 10 && !isDefaultProduceResponseLeaderIdAndEpoch(m.currentLeader)) {
       tagCount++;
       const v = m.currentLeader;
-      let s = 0;
-      s += sizeProduceResponseLeaderIdAndEpoch(version, v);
+      const s = sizeProduceResponseLeaderIdAndEpoch(version, v);
       n += 1 + sizeOfUvarint(s) + s;
     }
     n += sizeOfUvarint(tagCount);

@@ -3,6 +3,18 @@
  * (and an isDefault check when a tagged field needs one). Straight-line code: `flexible` is
  * computed once per call, and every version test that is always true within the struct's
  * (narrowed) version range is left out.
+ *
+ * Decisions:
+ * - int64 is bigint, uuid the 22-char display string, records/bytes are Buffer views on read.
+ * - A field absent from the version being written is skipped whatever its value, ignorable or
+ *   not (Kafka's Java generator throws for a non-default non-ignorable one): handlers fill one
+ *   total message shape for every version. The facts keep `ignorable` should that change.
+ * - Null in a version where the field is not nullable throws (nonNullable, ERR_KAFKA_ENCODE).
+ * - Tagged fields are written only when they differ from their default, in tag order, with
+ *   the unknown tagged fields that were read (kept sorted) merged back in tag order.
+ * - A known tagged field must consume exactly its declared size, else ERR_KAFKA_TAGGED_FIELD.
+ * - Readers and writers do not check the version against validVersions (callers do); the
+ *   checks inside are open-ended, so a later version with an unchanged layout decodes.
  */
 import { type FieldModel, type MessageModel, type Mode, type StructModel, modeWithin, sameRange } from './model.js';
 import { type Range, intersect, versionCondition } from './spec.js';
@@ -346,7 +358,7 @@ export function emitStruct(msg: MessageModel, s: StructModel): string {
         const size = sizeStmts(f, c, 'v', 's');
         sec.push(`if (${present(f)}) {`, `  const v = m.${f.prop};`, `  u = w.rawTaggedFieldsBefore(tags, u, ${f.spec.tag});`,
           ...(size.fixed !== null ? [`  w.taggedFieldHeader(${f.spec.tag}, ${size.fixed});`]
-            : ['  let s = 0;', ...indent(size.stmts), `  w.taggedFieldHeader(${f.spec.tag}, s);`]),
+            : [...sizeDecl(size.stmts), `  w.taggedFieldHeader(${f.spec.tag}, s);`]),
           ...indent(writeStmts(f, c, 'v')), '}');
       }
       sec.push('w.rawTaggedFieldsBefore(tags, u, Infinity);');
@@ -375,7 +387,7 @@ export function emitStruct(msg: MessageModel, s: StructModel): string {
         const size = sizeStmts(f, c, 'v', 's');
         const cond = tagCond(f) === 'always' ? nonDefault(f, `m.${f.prop}`) : `${tagCond(f)} && ${nonDefault(f, `m.${f.prop}`)}`;
         sec.push(`if (${cond}) {`, '  tagCount++;',
-          ...(size.fixed !== null ? [`  const s = ${size.fixed};`] : [`  const v = m.${f.prop};`, '  let s = 0;', ...indent(size.stmts)]),
+          ...(size.fixed !== null ? [`  const s = ${size.fixed};`] : [`  const v = m.${f.prop};`, ...sizeDecl(size.stmts)]),
           `  n += ${tagSizeConst(f.spec.tag!)} + sizeOfUvarint(s) + s;`, '}');
       }
       sec.push('n += sizeOfUvarint(tagCount);');
@@ -387,6 +399,12 @@ export function emitStruct(msg: MessageModel, s: StructModel): string {
 
   if (s.needsIsDefault) out.push(...emitIsDefault(s));
   return out.join('\n');
+}
+
+/** `const s = <expr>;` for a one-statement size, else `let s = 0;` and the statements (indented for a block). */
+function sizeDecl(stmts: string[]): string[] {
+  if (stmts.length === 1 && stmts[0].startsWith('s += ')) return [`  const s = ${stmts[0].slice(5)}`];
+  return ['  let s = 0;', ...indent(stmts)];
 }
 
 function tagSizeConst(tag: number): number {
