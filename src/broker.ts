@@ -11,6 +11,9 @@ import { createDispatch } from './server/router.js';
 import { Listener } from './server/listener.js';
 import { HANDLERS } from './handlers/registry.js';
 
+/** Node's timers take at most a signed 32-bit delay. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 export class Broker {
   /** Host and port that Metadata responses send clients to; set once listening. */
   advertisedHost: string;
@@ -29,20 +32,31 @@ export class Broker {
     log.onVisible = () => this.wakeDataWaiters();
   }
 
+  /** Set once shutdown starts: waiting fetches answer with what they have. */
+  closing = false;
+
   /** Resolves when new data becomes visible, or after `timeoutMs`, whichever comes first. */
   waitForData(timeoutMs: number): Promise<void> {
+    if (this.closing) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         const i = this.dataWaiters.indexOf(wake);
         if (i >= 0) this.dataWaiters.splice(i, 1);
         resolve();
-      }, timeoutMs);
+      }, Math.min(Math.max(timeoutMs, 0), MAX_TIMER_MS));
+      timer.unref();
       const wake = (): void => {
         clearTimeout(timer);
         resolve();
       };
       this.dataWaiters.push(wake);
     });
+  }
+
+  /** Starts shutdown: every waiting fetch answers now. */
+  beginClose(): void {
+    this.closing = true;
+    this.wakeDataWaiters();
   }
 
   private wakeDataWaiters(): void {
@@ -118,6 +132,7 @@ export async function runBroker(config: BrokerConfig, logger: Logger): Promise<R
     port: bound.port,
     close() {
       closing ??= (async () => {
+        broker.beginClose();
         await listener.close();
         await log.close();
       })();

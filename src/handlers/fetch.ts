@@ -84,7 +84,7 @@ async function handleFetch(request: FetchRequest, context: RequestContext): Prom
   for (;;) {
     const { response, bytes } = await collect(broker.log, request);
     const remaining = deadline - Date.now();
-    if (bytes >= request.minBytes || remaining <= 0 || hasError(response)) return response;
+    if (bytes >= request.minBytes || remaining <= 0 || broker.closing || hasError(response)) return response;
     await broker.waitForData(remaining);
   }
 }

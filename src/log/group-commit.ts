@@ -264,9 +264,16 @@ export class WalWriter<T> {
       await writeFully(g.segment.handle!, g.pieces, g.position, g.bytes);
     } catch (err) {
       this.fence(err, g.rollFrom !== null && g.segment.handle === null ? 'segment roll' : 'write');
+      this.writing = false;
+      this.notifyIdle();
       return;
     }
-    if (this.fenceError) return; // fenced by the sync lane meanwhile; waiters already rejected
+    if (this.fenceError) {
+      // Fenced by the sync lane meanwhile: the waiters were rejected, nothing becomes visible.
+      this.writing = false;
+      this.notifyIdle();
+      return;
+    }
     this.groups.shift();
     this.writing = false;
     this.writtenPos = g.end;
@@ -359,7 +366,8 @@ export class WalWriter<T> {
     for (const g of this.syncQueue) g.synced?.reject(fe);
     this.groups = [];
     this.syncQueue = [];
-    this.writing = false;
+    // A write still in flight keeps `writing` set until it returns, so close() never
+    // closes a file descriptor under an in-flight writev.
     this.notifyIdle();
   }
 
@@ -370,13 +378,17 @@ export class WalWriter<T> {
     this.intervalTimer = null;
   }
 
+  private writesIdle(): boolean {
+    return !this.writing && (this.groups.length === 0 || this.fenceError !== null);
+  }
+
   private waitWritesIdle(): Promise<void> {
-    if (this.fenceError || (!this.writing && this.groups.length === 0)) return Promise.resolve();
+    if (this.writesIdle()) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   private notifyIdle(): void {
-    if (this.idleWaiters.length === 0) return;
+    if (this.idleWaiters.length === 0 || !this.writesIdle()) return;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const w of waiters) w();
