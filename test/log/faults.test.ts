@@ -88,12 +88,18 @@ describe('fault injection: any WAL I/O error fences the log', () => {
     mem.release('datasync');
     await until(() => a.status !== 'pending');
     expect(a.status).toBe('rejected');
+    // close() must not close the file under the write still in flight.
+    const closes = mem.calls.close;
+    const closing = observe(log.close());
+    await turns(10);
+    expect(closing.status).toBe('pending');
+    expect(mem.calls.close).toBe(closes);
     mem.release('writev');
-    await until(() => b.status !== 'pending');
+    await until(() => b.status !== 'pending' && closing.status !== 'pending');
     expect(b.status).toBe('rejected');
+    expect(closing.status).toBe('resolved');
     expect(log.partition('t', 1)!.highWatermark).toBe(0);
-    expectFencedForGood(log);
-    await log.close();
+    expect(log.fenced).toBe(true);
   });
 
   it('a failure while creating the next segment fences too', async () => {
