@@ -370,10 +370,14 @@ export class BrokerLog {
   }
 
   private indexBatches(state: PartitionState, input: ProducePartitionInput, base: number, segment: number, recordsPos: number): void {
+    // The record set is a view of the request bytes, which may be a much larger socket
+    // chunk; the cache must not pin that chunk for a small batch, so such views are
+    // copied once per record set (the WAL write still uses the original view).
+    const records = input.records.buffer.byteLength > 2 * input.records.length ? Buffer.from(input.records) : input.records;
     let off = base;
     for (const b of input.batches) {
       const last = off + b.lastOffsetDelta;
-      const bytes = input.records.subarray(b.position, b.position + b.size);
+      const bytes = records.subarray(b.position, b.position + b.size);
       const row = state.index.push(off, last, b.maxTimestamp, segment, recordsPos < 0 ? -1 : recordsPos + b.position, b.size, bytes);
       this.recent.add(state.index, row, b.size);
       off = last + 1;
