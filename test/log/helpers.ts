@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { validateRecordSet } from '../../protocol/record-batch.js';
 import { DEFAULT_WAL_CONFIG, type ProducePartitionInput, type WalConfig } from '../../src/log/index.js';
-import { buildTestBatch } from './batch-builder.js';
+import { buildBatch as buildTestBatch } from '../../protocol/record-batch-builder.js';
 
 /** Fixed fast-check seed for every property in test/log; printed on failure by fast-check. */
 export const SEED = 20240611;
