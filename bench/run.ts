@@ -4,7 +4,7 @@
  * and reduced to the median. Repetitions are interleaved (rep 1 of every cell, then rep 2, ...)
  * so slow phases of the shared machine spread over all cells instead of hitting one.
  *
- *   npm run build && node dist/bench/run.js            # full: 3 reps x 5 s per cell (~6 min)
+ *   npm run build && node dist/bench/run.js            # full: 5 reps x 4 s per cell (~7 min)
  *   npm run build && node dist/bench/run.js --quick    # 3 reps x 1 s per cell (~2 min)
  *   options: --reps N --seconds S --warmup S --sizes 100,1024 --acks 0,1,all --wal on,off --sync always
  *
@@ -57,7 +57,7 @@ function summarize(cells: Cell[]): string {
   return table(rows);
 }
 
-/** Ratio of medians, plus the range of the per-repetition ratios (pairs run back to back). */
+/** Ratio of medians, plus the ratios of each repetition's pair (run back to back) and their median. */
 function ratio(cells: Cell[], label: string, target: string, num: Partial<Cell>, den: Partial<Cell>, bytes: number): string | null {
   const find = (q: Partial<Cell>): Cell | undefined =>
     cells.find((c) => c.recordBytes === bytes && c.wal === q.wal && c.acks === q.acks);
@@ -67,7 +67,8 @@ function ratio(cells: Cell[], label: string, target: string, num: Partial<Cell>,
   const r = median(a.runs.map((x) => x.recordsPerSec)) / median(b.runs.map((x) => x.recordsPerSec));
   const pairs = a.runs.map((x, i) => (b.runs[i] ? x.recordsPerSec / b.runs[i]!.recordsPerSec : NaN)).filter((x) => !Number.isNaN(x));
   const size = bytes === 1024 ? '1 KiB' : `${bytes} B`;
-  return `${label} (${size}): ${r.toFixed(2)}${target}  [per-rep ${pairs.map((p) => p.toFixed(2)).join(', ')}]`;
+  return `${label} (${size}): ${r.toFixed(2)}${target}; median of paired reps ${median(pairs).toFixed(2)} ` +
+    `[${pairs.map((p) => p.toFixed(2)).join(', ')}]`;
 }
 
 function ratios(cells: Cell[], sizes: number[]): string[] {
@@ -97,8 +98,8 @@ async function main(): Promise<void> {
     },
     strict: true,
   });
-  const reps = Number(values.reps ?? 3);
-  const seconds = Number(values.seconds ?? (values.quick ? 1 : 5));
+  const reps = Number(values.reps ?? (values.quick ? 3 : 5));
+  const seconds = Number(values.seconds ?? (values.quick ? 1 : 4));
   const warmup = Number(values.warmup ?? (values.quick ? 0.5 : 1));
   const sizes = values.sizes!.split(',').map(Number);
   const acksList = values.acks!.split(',').map((a) => (a === 'all' ? -1 : Number(a)) as Acks);
@@ -108,12 +109,15 @@ async function main(): Promise<void> {
 
   const machine = `${os.cpus().length} CPU (${os.cpus()[0]?.model.trim() ?? '?'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, ${os.platform()} ${os.release()}`;
   const load = { ...DEFAULT_LOAD, durationMs: seconds * 1000, warmupMs: warmup * 1000 };
-  console.log(`sluice bench ${new Date().toISOString()} on ${machine}`);
+  const load1 = (): string => os.loadavg().map((l) => l.toFixed(1)).join(' ');
+  console.log(`sluice bench ${new Date().toISOString()} on ${machine}; load average ${load1()}`);
   console.log(`load: ${load.connections} connections x window ${load.window}, ${load.partitions} partitions, ${load.partitionsPerRequest} partitions/request, ` +
     `${load.recordsPerBatch} records/batch; ${reps} rep(s) x ${seconds} s (+${warmup} s warm-up) per cell; WAL on = wal.sync.policy=${values.sync}`);
   const started = Date.now();
   for (let rep = 1; rep <= reps; rep++) {
-    for (const cell of cells) {
+    // Odd reps walk the cells forward, even reps backward, so a drift in machine load does not
+    // always favour the cell that runs first of a compared pair.
+    for (const cell of rep % 2 ? cells : [...cells].reverse()) {
       const cfg: LoadConfig = { ...load, acks: cell.acks, recordBytes: cell.recordBytes };
       const overrides = { 'wal.enabled': String(cell.wal === 'on'), 'wal.sync.policy': values.sync!, 'log.level': 'warn' };
       const { result, brokerPeakRssMiB } = await runWithFreshBroker({ overrides }, cfg);
@@ -125,8 +129,9 @@ async function main(): Promise<void> {
   }
   const summary = summarize(cells);
   const ratioLines = ratios(cells, sizes);
-  console.log(`\n${summary}\n\nratios of medians (throughput):\n  ${ratioLines.join('\n  ')}`);
-  console.log(`\nall end offsets matched the records acknowledged (acks=0: sent); ${((Date.now() - started) / 1000).toFixed(0)} s total`);
+  console.log(`\n${summary}\n\nthroughput ratios (ratio of the medians; median of the per-rep paired ratios [each rep]):\n  ${ratioLines.join('\n  ')}`);
+  console.log(`\nall end offsets matched the records acknowledged (acks=0: sent); ${((Date.now() - started) / 1000).toFixed(0)} s total; ` +
+    `load average at the end ${load1()}`);
 
   const dir = path.join(ROOT, 'bench/results');
   mkdirSync(dir, { recursive: true });
