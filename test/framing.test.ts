@@ -52,7 +52,7 @@ describe('FrameDecoder', () => {
       return b;
     };
     expect(() => decoder().push(size(-1))).toThrow(FrameError);
-    expect(() => decoder().push(size(3))).toThrow(/below the smallest request/);
+    expect(() => decoder().push(size(3))).toThrow(/below the smallest frame/);
     expect(() => decoder().push(size(1001))).toThrow(/socket.request.max.bytes/);
     const split = decoder();
     split.push(Buffer.from([0x7f]));

@@ -23,6 +23,8 @@ export class FrameDecoder {
   constructor(
     private readonly maxFrameBytes: number,
     private readonly onFrame: (frame: Buffer) => void,
+    /** Smallest legal frame: a request by default; 4 (a correlation id) for responses. */
+    private readonly minFrameBytes: number = MIN_REQUEST_FRAME,
   ) {}
 
   /** Bytes received but not yet handed out as a frame. */
@@ -68,7 +70,7 @@ export class FrameDecoder {
   }
 
   private checkSize(size: number): number {
-    if (size < MIN_REQUEST_FRAME) throw new FrameError(`frame size ${size} is below the smallest request (${MIN_REQUEST_FRAME} bytes)`);
+    if (size < this.minFrameBytes) throw new FrameError(`frame size ${size} is below the smallest frame (${this.minFrameBytes} bytes)`);
     if (size > this.maxFrameBytes) {
       throw new FrameError(`frame size ${size} exceeds socket.request.max.bytes (${this.maxFrameBytes})`);
     }

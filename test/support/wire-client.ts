@@ -19,7 +19,7 @@ interface Waiting {
 export class WireClient {
   private nextCorrelationId = 1;
   private readonly waiting: Waiting[] = [];
-  private readonly decoder = new FrameDecoder(1 << 30, (frame) => this.onFrame(frame));
+  private readonly decoder = new FrameDecoder(1 << 30, (frame) => this.onFrame(frame), 4);
   private closedError: Error | null = null;
   /** Resolves when the broker closes the connection. */
   readonly closed: Promise<void>;
