@@ -10,6 +10,7 @@ import { loadOrCreateMeta, newClusterId } from './meta.js';
 import { createDispatch } from './server/router.js';
 import { Listener } from './server/listener.js';
 import { HANDLERS } from './handlers/registry.js';
+import { GroupCoordinator, offsetStoreOf } from './groups/index.js';
 
 /** Node's timers take at most a signed 32-bit delay. */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -18,6 +19,8 @@ export class Broker {
   /** Host and port that Metadata responses send clients to; set once listening. */
   advertisedHost: string;
   advertisedPort: number;
+  /** Consumer groups and their committed offsets; this broker coordinates every group. */
+  readonly groups: GroupCoordinator;
   /** Fetch requests waiting for data: woken together whenever the log makes data visible. */
   private dataWaiters: Array<() => void> = [];
 
@@ -30,6 +33,7 @@ export class Broker {
     this.advertisedHost = config.advertisedHost ?? config.host;
     this.advertisedPort = config.advertisedPort ?? config.port;
     log.onVisible = () => this.wakeDataWaiters();
+    this.groups = new GroupCoordinator({ offsets: offsetStoreOf(log) });
   }
 
   /** Set once shutdown starts: waiting fetches answer with what they have. */
@@ -57,6 +61,7 @@ export class Broker {
   beginClose(): void {
     this.closing = true;
     this.wakeDataWaiters();
+    this.groups.close();
   }
 
   private wakeDataWaiters(): void {
