@@ -9,18 +9,30 @@
  * does the I/O. With wal.enabled=false nothing touches the disk and appends complete at once.
  */
 
-import { assignOffsets, forEachBatch, type BatchHeader } from '../../protocol/record-batch.js';
+import { assignOffsets, type BatchHeader } from '../../protocol/record-batch.js';
 import type { Logger } from '../logger.js';
-import { StorageError, WalCorruptionError } from './errors.js';
-import { EntryType, encodeProduce, encodeTopicCreated, type ProducePart, type WalEntry } from './framing.js';
+import { StorageError, UnknownTopicError, WalCorruptionError } from './errors.js';
+import { encodeProduce, encodeTopicCreated, type EncodedEntry, type ProducePart } from './framing.js';
 import { nodeFileSystem, type WalFileSystem } from './fs.js';
 import { WalWriter, type SyncPolicy, type WriterStats } from './group-commit.js';
 import { RecentBytes, type BatchLocation, type PartitionState } from './partition.js';
-import { isCuttable, produceRecordsPosition, scanWal, type EntryLocation } from './recovery.js';
+import { OffsetStore } from './offsets.js';
+import { isCuttable, produceRecordsPosition, scanWal } from './recovery.js';
+import { applyConfigChange, deleteTopicState, recoveryVisitor, type LogState } from './replay.js';
+import {
+  encodeBrokerConfigsAltered,
+  encodeGroupOffsetsDeleted,
+  encodeOffsetsCommitted,
+  encodePartitionsCreated,
+  encodeTopicConfigsAltered,
+  encodeTopicDeleted,
+  type CommittedOffset,
+} from './state-entries.js';
 import { Segment, createSegmentFile, listSegmentFiles, walDir } from './segments.js';
 import { TopicRegistry, newTopicId, type TopicState } from './topics.js';
 
 export type { SyncPolicy } from './group-commit.js';
+export type { CommittedOffset } from './state-entries.js';
 
 export interface WalConfig {
   /** wal.enabled: false = in-memory only (no files; appends complete at once). */
@@ -111,6 +123,7 @@ export class BrokerLog {
   readonly config: WalConfig;
   /** What happened at open; all zero when wal.enabled=false or the WAL was new. */
   readonly recovery: RecoveryStats;
+  private readonly state: LogState;
   private readonly registry: TopicRegistry;
   private readonly writer: WalWriter<WrittenMark | null> | null;
   private readonly fs: WalFileSystem;
@@ -124,7 +137,7 @@ export class BrokerLog {
     config: WalConfig,
     logger: Logger,
     fs: WalFileSystem,
-    registry: TopicRegistry,
+    state: LogState,
     writer: WalWriter<WrittenMark | null> | null,
     recovery: RecoveryStats,
     cacheBytes: number,
@@ -132,7 +145,8 @@ export class BrokerLog {
     this.config = config;
     this.logger = logger;
     this.fs = fs;
-    this.registry = registry;
+    this.state = state;
+    this.registry = state.registry;
     this.writer = writer;
     this.recovery = recovery;
     this.recent = new RecentBytes(writer === null ? Number.POSITIVE_INFINITY : cacheBytes);
@@ -146,9 +160,10 @@ export class BrokerLog {
     const now = options.now ?? Date.now;
     const cacheBytes = options.cacheBytes ?? 64 * 1024 * 1024;
     const registry = new TopicRegistry();
+    const state: LogState = { registry, offsets: new OffsetStore(), brokerConfigs: new Map() };
     const recovery: RecoveryStats = { segments: 0, entries: 0, bytes: 0, truncatedBytes: 0, millis: 0 };
     if (!config.enabled) {
-      return new BrokerLog(config, logger, fs, registry, null, recovery, cacheBytes);
+      return new BrokerLog(config, logger, fs, state, null, recovery, cacheBytes);
     }
     const started = now();
     const dir = walDir(options.dataDir);
@@ -161,7 +176,7 @@ export class BrokerLog {
       segments.push(await createSegmentFile(fs, dir, 0));
       logger.info(`WAL created in ${dir}`);
     } else {
-      const visit = recoveryVisitor(registry);
+      const visit = recoveryVisitor(state, 0);
       const result = await scanWal(fs, files, visit);
       const problem = result.problem;
       if (problem !== null) {
@@ -216,7 +231,7 @@ export class BrokerLog {
       now,
       onWritten: (items) => self!.advanceHighWatermarks(items),
     });
-    self = new BrokerLog(config, logger, fs, registry, writer, recovery, cacheBytes);
+    self = new BrokerLog(config, logger, fs, state, writer, recovery, cacheBytes);
     return self;
   }
 
@@ -272,6 +287,111 @@ export class BrokerLog {
     if (this.writer === null) return Promise.resolve(topic);
     const entry = encodeTopicCreated({ topicNum, topicId, partitionCount: partitions, name, configs: copy });
     return this.writer.enqueue(entry, 0, null, 'sync', false).then(() => topic);
+  }
+
+  // ---- committed offsets ----
+
+  /**
+   * Stores a group's committed offsets as ONE WAL entry. Visible to committedOffsets()
+   * from the call on; the promise resolves once the entry is durable (fdatasynced unless
+   * the WAL is off or the policy is never). Offsets of unknown topics are stored as given
+   * (the handler decides what to accept).
+   */
+  commitOffsets(group: string, offsets: CommittedOffset[]): Promise<void> {
+    try {
+      this.checkOpen();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (offsets.length === 0) return RESOLVED;
+    this.state.offsets.commit(group, offsets);
+    return this.persist(() => encodeOffsetsCommitted({ group, offsets }));
+  }
+
+  /** topic -> partition -> offset, or undefined if the group has no committed offsets. */
+  committedOffsets(group: string): ReadonlyMap<string, ReadonlyMap<number, CommittedOffset>> | undefined {
+    return this.state.offsets.get(group);
+  }
+
+  /** Groups that have committed offsets. */
+  offsetGroups(): Iterable<string> {
+    return this.state.offsets.groupNames();
+  }
+
+  /** Drops every committed offset of the group (DeleteGroups). */
+  deleteGroupOffsets(group: string): Promise<void> {
+    try {
+      this.checkOpen();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (!this.state.offsets.deleteGroup(group)) return RESOLVED;
+    return this.persist(() => encodeGroupOffsetsDeleted({ group }));
+  }
+
+  // ---- topic admin ----
+
+  /**
+   * Deletes a topic: topic() returns undefined from the call on, its data becomes
+   * unreachable and its committed offsets are dropped in every group. A topic created
+   * later with the same name gets a new id and starts at offset 0.
+   */
+  deleteTopic(name: string): Promise<void> {
+    let topic: TopicState;
+    try {
+      topic = this.liveTopic(name);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    deleteTopicState(this.state, topic);
+    return this.persist(() => encodeTopicDeleted({ topicNum: topic.topicNum, name }));
+  }
+
+  /** Grows a topic to `totalCount` partitions (new ones start empty at 0); never shrinks. */
+  createPartitions(name: string, totalCount: number): Promise<void> {
+    let topic: TopicState;
+    try {
+      topic = this.liveTopic(name);
+      if (!Number.isInteger(totalCount) || totalCount < topic.partitions.length) {
+        throw new Error(`topic ${name} has ${topic.partitions.length} partitions; cannot change to ${totalCount} (grow only)`);
+      }
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (totalCount === topic.partitions.length) return RESOLVED;
+    this.registry.addPartitions(topic, totalCount);
+    return this.persist(() => encodePartitionsCreated({ topicNum: topic.topicNum, totalCount }));
+  }
+
+  /** Sets and removes topic config overrides; TopicState.configs changes synchronously. */
+  alterTopicConfigs(name: string, set: ReadonlyMap<string, string>, remove: readonly string[]): Promise<void> {
+    let topic: TopicState;
+    try {
+      topic = this.liveTopic(name);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const setCopy = new Map(set);
+    const removeCopy = [...remove];
+    applyConfigChange(topic.configs, setCopy, removeCopy);
+    return this.persist(() => encodeTopicConfigsAltered({ topicNum: topic.topicNum, set: setCopy, remove: removeCopy }));
+  }
+
+  /** Dynamic broker-level config overrides (e.g. log.retention.ms), durable. */
+  setBrokerConfigs(set: ReadonlyMap<string, string>, remove: readonly string[]): Promise<void> {
+    try {
+      this.checkOpen();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const setCopy = new Map(set);
+    const removeCopy = [...remove];
+    applyConfigChange(this.state.brokerConfigs, setCopy, removeCopy);
+    return this.persist(() => encodeBrokerConfigsAltered({ set: setCopy, remove: removeCopy }));
+  }
+
+  brokerConfigs(): ReadonlyMap<string, string> {
+    return this.state.brokerConfigs;
   }
 
   /**
@@ -364,6 +484,19 @@ export class BrokerLog {
     if (this.writer !== null) await this.writer.close();
   }
 
+  /** Queues a state entry (already applied in memory); resolves once it is durable. */
+  private persist(encode: () => EncodedEntry): Promise<void> {
+    if (this.writer === null) return RESOLVED;
+    return this.writer.enqueue(encode(), 0, null, 'sync', false);
+  }
+
+  private liveTopic(name: string): TopicState {
+    this.checkOpen();
+    const topic = this.registry.get(name);
+    if (topic === undefined) throw new UnknownTopicError(name);
+    return topic;
+  }
+
   private checkOpen(): void {
     if (this.writer !== null && this.writer.fenceError !== null) throw this.writer.fenceError;
     if (this.closed) throw new StorageError('the log is closed');
@@ -405,39 +538,4 @@ function validateConfig(c: WalConfig): void {
   positive('wal.group.max.records', c.groupMaxRecords);
   if (!Number.isFinite(c.groupMaxAgeMs) || c.groupMaxAgeMs < 0) throw new Error(`wal.group.max.age.ms must be >= 0, got ${c.groupMaxAgeMs}`);
   if (c.syncPolicy.kind === 'interval') positive('wal.sync.policy interval', c.syncPolicy.ms);
-}
-
-/** Rebuilds topics and partition indexes from WAL entries; throws on anything inconsistent. */
-function recoveryVisitor(registry: TopicRegistry): (entry: WalEntry, at: EntryLocation) => void {
-  return (entry, at) => {
-    if (entry.type === EntryType.TOPIC_CREATED) {
-      registry.add(entry.name, entry.topicNum, entry.topicId, entry.partitionCount, entry.configs);
-      return;
-    }
-    const n = entry.parts.length;
-    let before = 0;
-    for (const part of entry.parts) {
-      const topic = registry.byNumber(part.topicNum);
-      if (topic === undefined) throw new Error(`PRODUCE entry for unknown topic number ${part.topicNum}`);
-      const state = topic.partitions[part.partition];
-      if (state === undefined) throw new Error(`PRODUCE entry for unknown partition ${topic.name}-${part.partition}`);
-      if (part.baseOffset !== state.logEndOffset) {
-        throw new Error(`offsets of ${topic.name}-${part.partition} do not follow on: expected ${state.logEndOffset}, entry has ${part.baseOffset}`);
-      }
-      const recordsPos = produceRecordsPosition(at.position, n, before);
-      let off = part.baseOffset;
-      const whole = forEachBatch(part.records, (b) => {
-        if (b.baseOffset !== off) throw new Error(`batch at offset ${b.baseOffset} in ${topic.name}-${part.partition} where ${off} was expected`);
-        const last = off + b.lastOffsetDelta;
-        state.index.push(off, last, b.maxTimestamp, at.segment.firstSeq, recordsPos + b.position, b.size, undefined);
-        off = last + 1;
-      });
-      if (!whole) throw new Error(`record set of ${topic.name}-${part.partition} ends inside a batch`);
-      if (off - part.baseOffset !== part.recordCount) {
-        throw new Error(`${topic.name}-${part.partition}: entry says ${part.recordCount} records, batches hold ${off - part.baseOffset}`);
-      }
-      state.logEndOffset = off;
-      before += part.records.length;
-    }
-  };
 }

@@ -10,6 +10,17 @@
  *   entry seq=<n> file=<name> position=<byte> type=PRODUCE length=<n> parts=<n> recordTotal=<n>
  *   batch topic=<name> partition=<n> baseOffset=<n> lastOffset=<n> count=<n> position=<byte> size=<n>
  *         maxTimestamp=<ms> producerId=<n> producerEpoch=<n> baseSequence=<n> compression=<codec> crc=valid|INVALID
+ *   entry ... type=OFFSETS_COMMITTED length=<n> group=<g> offsets=<n>
+ *   offset group=<g> topic=<t> partition=<n> offset=<n> leaderEpoch=<n> metadata=<json|null> commitTimestamp=<ms>
+ *   entry ... type=GROUP_OFFSETS_DELETED length=<n> group=<g>
+ *   entry ... type=TOPIC_DELETED length=<n> topic=<name> topicNum=<n>
+ *   entry ... type=PARTITIONS_CREATED length=<n> topic=<name> topicNum=<n> partitionCount=<n>
+ *   entry ... type=TOPIC_CONFIGS_ALTERED length=<n> topic=<name> topicNum=<n> set=<n> removed=<n>
+ *   entry ... type=BROKER_CONFIGS_ALTERED length=<n> set=<n> removed=<n>
+ *   config topic=<name>|broker=true key=<k> value=<v>          (one per set key)
+ *   config-removed topic=<name>|broker=true key=<k>            (one per removed key)
+ *   entry ... type=LOG_START_ADVANCED length=<n> partitions=<n>
+ *   log-start topic=<name> partition=<n> logStartOffset=<n>
  *   summary segments=<n> entries=<n> batches=<n> bytes=<n> ok=<bool>
  *
  * Entry framing is always checked (nothing past a bad entry can be read). With `verify`,
@@ -22,6 +33,7 @@ import { ENTRY_TYPE_NAMES, EntryType, type WalEntry } from './framing.js';
 import { nodeFileSystem, type WalFileSystem } from './fs.js';
 import { isCuttable, produceRecordsPosition, scanWal, type EntryLocation } from './recovery.js';
 import { listSegmentFiles, walDir } from './segments.js';
+import type { StateEntry } from './state-entries.js';
 
 export interface DumpOptions {
   dataDir: string;
@@ -92,6 +104,10 @@ export async function dumpLog(options: DumpOptions): Promise<DumpResult> {
       for (const [key, value] of entry.configs) write(`config topic=${v(entry.name)} key=${v(key)} value=${v(value)}`);
       return;
     }
+    if (entry.type !== EntryType.PRODUCE) {
+      dumpStateEntry(entry, head, topicNames, write);
+      return;
+    }
     write(`${head} parts=${entry.parts.length} recordTotal=${entry.parts.reduce((n, p) => n + p.recordCount, 0)}`);
     let before = 0;
     for (const part of entry.parts) {
@@ -152,4 +168,44 @@ export async function dumpLog(options: DumpOptions): Promise<DumpResult> {
   }
   write(`summary segments=${result.segments} entries=${result.entries} batches=${result.batches} bytes=${result.bytes} ok=true`);
   return result;
+}
+
+function dumpStateEntry(entry: StateEntry, head: string, topicNames: Map<number, string>, write: (line: string) => void): void {
+  const name = (num: number): string => v(topicNames.get(num) ?? `#${num}`);
+  const configs = (owner: string, set: ReadonlyMap<string, string>, remove: readonly string[]): void => {
+    for (const [key, value] of set) write(`config ${owner} key=${v(key)} value=${v(value)}`);
+    for (const key of remove) write(`config-removed ${owner} key=${v(key)}`);
+  };
+  switch (entry.type) {
+    case EntryType.OFFSETS_COMMITTED:
+      write(`${head} group=${v(entry.group)} offsets=${entry.offsets.length}`);
+      for (const o of entry.offsets) {
+        write(
+          `offset group=${v(entry.group)} topic=${v(o.topic)} partition=${o.partition} offset=${o.offset} leaderEpoch=${o.leaderEpoch} ` +
+            `metadata=${o.metadata === null ? 'null' : JSON.stringify(o.metadata)} commitTimestamp=${o.commitTimestamp}`,
+        );
+      }
+      return;
+    case EntryType.GROUP_OFFSETS_DELETED:
+      write(`${head} group=${v(entry.group)}`);
+      return;
+    case EntryType.TOPIC_DELETED:
+      write(`${head} topic=${v(entry.name)} topicNum=${entry.topicNum}`);
+      return;
+    case EntryType.PARTITIONS_CREATED:
+      write(`${head} topic=${name(entry.topicNum)} topicNum=${entry.topicNum} partitionCount=${entry.totalCount}`);
+      return;
+    case EntryType.TOPIC_CONFIGS_ALTERED:
+      write(`${head} topic=${name(entry.topicNum)} topicNum=${entry.topicNum} set=${entry.set.size} removed=${entry.remove.length}`);
+      configs(`topic=${name(entry.topicNum)}`, entry.set, entry.remove);
+      return;
+    case EntryType.BROKER_CONFIGS_ALTERED:
+      write(`${head} set=${entry.set.size} removed=${entry.remove.length}`);
+      configs('broker=true', entry.set, entry.remove);
+      return;
+    case EntryType.LOG_START_ADVANCED:
+      write(`${head} partitions=${entry.starts.length}`);
+      for (const s of entry.starts) write(`log-start topic=${name(s.topicNum)} partition=${s.partition} logStartOffset=${s.logStartOffset}`);
+      return;
+  }
 }

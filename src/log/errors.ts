@@ -18,3 +18,12 @@ export class WalCorruptionError extends Error {
     super(`WAL corruption in ${file} at byte ${position}: ${reason}; refusing to start (the damage is not at the tail of the last segment, so recovery cannot cut it)`);
   }
 }
+
+/** The topic does not exist (handlers answer UNKNOWN_TOPIC_OR_PARTITION, 3). */
+export class UnknownTopicError extends Error {
+  override readonly name = 'UnknownTopicError';
+  readonly code = 3;
+  constructor(readonly topic: string) {
+    super(`unknown topic ${topic}`);
+  }
+}

@@ -19,12 +19,14 @@
  *
  * The part table comes before the record bytes so one header buffer plus one `subarray`
  * per record set makes up the whole entry for `writev`; record bytes are never copied.
- * Later types (topic deleted, partitions added, group offsets, producer ids, config
- * changes, checkpoint markers) take the next numbers and an entry in DECODERS.
+ * Types 3-9 (committed offsets, topic admin, broker configs, log start offsets) are
+ * state entries, encoded in state-entries.ts; recovery.ts holds the whole decoder table.
+ * Later types (producer ids, ...) take the next numbers.
  */
 
 import { crc32c } from '@node-rs/crc32';
 import { readInt64, writeInt64 } from '../../protocol/record-batch.js';
+import type { StateEntry } from './state-entries.js';
 
 /** length + crc + type. */
 export const ENTRY_HEADER_SIZE = 9;
@@ -36,12 +38,26 @@ export const MAX_ENTRY_LENGTH = 0x7fff_0000;
 export const EntryType = {
   TOPIC_CREATED: 1,
   PRODUCE: 2,
+  OFFSETS_COMMITTED: 3,
+  GROUP_OFFSETS_DELETED: 4,
+  TOPIC_DELETED: 5,
+  PARTITIONS_CREATED: 6,
+  TOPIC_CONFIGS_ALTERED: 7,
+  BROKER_CONFIGS_ALTERED: 8,
+  LOG_START_ADVANCED: 9,
 } as const;
 export type EntryTypeCode = (typeof EntryType)[keyof typeof EntryType];
 
 export const ENTRY_TYPE_NAMES: Record<number, string> = {
   [EntryType.TOPIC_CREATED]: 'TOPIC_CREATED',
   [EntryType.PRODUCE]: 'PRODUCE',
+  [EntryType.OFFSETS_COMMITTED]: 'OFFSETS_COMMITTED',
+  [EntryType.GROUP_OFFSETS_DELETED]: 'GROUP_OFFSETS_DELETED',
+  [EntryType.TOPIC_DELETED]: 'TOPIC_DELETED',
+  [EntryType.PARTITIONS_CREATED]: 'PARTITIONS_CREATED',
+  [EntryType.TOPIC_CONFIGS_ALTERED]: 'TOPIC_CONFIGS_ALTERED',
+  [EntryType.BROKER_CONFIGS_ALTERED]: 'BROKER_CONFIGS_ALTERED',
+  [EntryType.LOG_START_ADVANCED]: 'LOG_START_ADVANCED',
 };
 
 export interface TopicCreatedEntry {
@@ -67,7 +83,7 @@ export interface ProduceEntry {
   parts: ProducePart[];
 }
 
-export type WalEntry = TopicCreatedEntry | ProduceEntry;
+export type WalEntry = TopicCreatedEntry | ProduceEntry | StateEntry;
 
 /** An encoded entry: the pieces to hand to writev, in order, and their total size. */
 export interface EncodedEntry {
@@ -207,8 +223,8 @@ function decodeProduce(p: Buffer): ProduceEntry {
   return { type: EntryType.PRODUCE, parts };
 }
 
-/** The decoder table: one entry per type; unknown types are refused by the caller. */
-export const DECODERS: Record<number, (payload: Buffer) => WalEntry> = {
+/** Decoders of the record-data entries; recovery.ts merges in the state entries. */
+export const RECORD_DECODERS: Record<number, (payload: Buffer) => WalEntry> = {
   [EntryType.TOPIC_CREATED]: decodeTopicCreated,
   [EntryType.PRODUCE]: decodeProduce,
 };

@@ -8,12 +8,13 @@ export {
   type Acks,
   type BatchDescriptor,
   type BrokerLogOptions,
+  type CommittedOffset,
   type ProducePartitionInput,
   type RecoveryStats,
   type SyncPolicy,
   type WalConfig,
 } from './broker-log.js';
-export { StorageError, WalCorruptionError } from './errors.js';
+export { StorageError, UnknownTopicError, WalCorruptionError } from './errors.js';
 export { nodeFileSystem, type WalFileHandle, type WalFileSystem, type WalOpenMode } from './fs.js';
 export type { WriterStats } from './group-commit.js';
 export { BatchIndex, PartitionState, type BatchLocation } from './partition.js';

@@ -29,11 +29,21 @@ export class BatchIndex {
   private pos: Float64Array<ArrayBuffer> = new Float64Array(16);
   private len: Uint32Array<ArrayBuffer> = new Uint32Array(16);
   private bytes: Array<Buffer | undefined> = [];
+  /**
+   * Rows are numbered logically and keep their number for life (RecentBytes refers to
+   * them), also after rows below the log start offset are dropped: live rows are
+   * `first..count-1`, stored at physical index `row - shift`.
+   */
   count = 0;
+  first = 0;
+  private shift = 0;
+  /** Sum of the lengths of the live rows (size-based retention). */
+  liveBytes = 0;
 
   push(baseOffset: number, lastOffset: number, maxTimestamp: number, segment: number, position: number, length: number, bytes: Buffer | undefined): number {
-    if (this.count === this.base.length) this.grow();
-    const i = this.count++;
+    if (this.count - this.shift === this.base.length) this.grow();
+    const row = this.count++;
+    const i = row - this.shift;
     this.base[i] = baseOffset;
     this.last[i] = lastOffset;
     this.maxTs[i] = maxTimestamp;
@@ -41,43 +51,88 @@ export class BatchIndex {
     this.pos[i] = position;
     this.len[i] = length;
     this.bytes.push(bytes);
-    return i;
+    this.liveBytes += length;
+    return row;
   }
 
-  /** Row of the first batch whose last offset is >= `offset` (count if none). */
+  /** Row of the first live batch whose last offset is >= `offset` (count if none). */
   findRow(offset: number): number {
-    let lo = 0;
-    let hi = this.count;
+    let lo = this.first - this.shift;
+    let hi = this.count - this.shift;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (this.last[mid]! < offset) lo = mid + 1;
       else hi = mid;
     }
-    return lo;
+    return lo + this.shift;
   }
 
   get(row: number): BatchLocation {
+    const i = row - this.shift;
     return {
-      baseOffset: this.base[row]!,
-      lastOffset: this.last[row]!,
-      maxTimestamp: this.maxTs[row]!,
-      segment: this.seg[row]!,
-      position: this.pos[row]!,
-      length: this.len[row]!,
-      bytes: this.bytes[row],
+      baseOffset: this.base[i]!,
+      lastOffset: this.last[i]!,
+      maxTimestamp: this.maxTs[i]!,
+      segment: this.seg[i]!,
+      position: this.pos[i]!,
+      length: this.len[i]!,
+      bytes: this.bytes[i],
     };
   }
 
   baseOffsetAt(row: number): number {
-    return this.base[row]!;
+    return this.base[row - this.shift]!;
   }
 
   lastOffsetAt(row: number): number {
-    return this.last[row]!;
+    return this.last[row - this.shift]!;
+  }
+
+  maxTimestampAt(row: number): number {
+    return this.maxTs[row - this.shift]!;
+  }
+
+  segmentAt(row: number): number {
+    return this.seg[row - this.shift]!;
+  }
+
+  lengthAt(row: number): number {
+    return this.len[row - this.shift]!;
   }
 
   dropBytes(row: number): void {
-    this.bytes[row] = undefined;
+    if (row >= this.first) this.bytes[row - this.shift] = undefined;
+  }
+
+  /** Drops the rows before `row` (they fell below the log start offset); memory is reclaimed in bulk. */
+  dropBefore(row: number): void {
+    if (row <= this.first) return;
+    const from = this.first;
+    for (let r = from; r < row; r++) {
+      this.liveBytes -= this.len[r - this.shift]!;
+      this.bytes[r - this.shift] = undefined;
+    }
+    this.first = row;
+    const dead = this.first - this.shift;
+    const live = this.count - this.first;
+    if (dead >= 64 && dead >= live) {
+      const n = Math.max(16, live * 2);
+      const f = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => {
+        const b = new Float64Array(n);
+        b.set(a.subarray(dead, dead + live));
+        return b;
+      };
+      this.base = f(this.base);
+      this.last = f(this.last);
+      this.maxTs = f(this.maxTs);
+      this.seg = f(this.seg);
+      this.pos = f(this.pos);
+      const len = new Uint32Array(n);
+      len.set(this.len.subarray(dead, dead + live));
+      this.len = len;
+      this.bytes = this.bytes.slice(dead);
+      this.shift = this.first;
+    }
   }
 
   private grow(): void {
@@ -128,6 +183,16 @@ export class PartitionState {
       bytes += loc.length;
     }
     return out;
+  }
+
+  /**
+   * Moves the log start offset up to `offset` (never down, never past the log end) and
+   * drops the index rows wholly below it.
+   */
+  advanceLogStart(offset: number): void {
+    if (offset <= this.logStartOffset) return;
+    this.logStartOffset = Math.min(offset, this.logEndOffset);
+    this.index.dropBefore(this.index.findRow(this.logStartOffset));
   }
 
   /** ListOffsets: -2 (earliest) and -1 (latest, the high watermark). */

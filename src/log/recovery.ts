@@ -9,7 +9,8 @@
  * in the LAST segment is cut by recovery; anything else refuses to start.
  */
 
-import { DECODERS, ENTRY_HEADER_SIZE, EntryFormatError, PRODUCE_PART_SIZE, checkFrame, type WalEntry } from './framing.js';
+import { ENTRY_HEADER_SIZE, EntryFormatError, PRODUCE_PART_SIZE, RECORD_DECODERS, checkFrame, type WalEntry } from './framing.js';
+import { STATE_DECODERS } from './state-entries.js';
 import type { WalFileSystem } from './fs.js';
 import { SegmentReader } from './segment-reader.js';
 
@@ -65,6 +66,9 @@ export interface ScanResult {
 export function isCuttable(problem: ScanProblem): boolean {
   return problem.lastSegment && (problem.kind === 'torn' || problem.kind === 'corrupt');
 }
+
+/** The decoder table: one entry per type; unknown types are refused. */
+const DECODERS: Record<number, (payload: Buffer) => WalEntry> = { ...RECORD_DECODERS, ...STATE_DECODERS };
 
 export const DEFAULT_SCAN_CHUNK = 4 * 1024 * 1024;
 

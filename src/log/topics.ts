@@ -27,9 +27,16 @@ export function newTopicId(): Buffer {
 export class TopicRegistry {
   private readonly byName = new Map<string, TopicState>();
   private readonly byNum: Array<TopicState | undefined> = [];
+  /** Topic numbers are never reused, also after a delete (old entries name the old number). */
+  private nextNum = 0;
 
   get nextTopicNum(): number {
-    return this.byNum.length;
+    return this.nextNum;
+  }
+
+  /** Restoring a checkpoint: numbers below `n` belong to topics that existed before. */
+  reserveTopicNums(n: number): void {
+    if (n > this.nextNum) this.nextNum = n;
   }
 
   get(name: string): TopicState | undefined {
@@ -52,6 +59,22 @@ export class TopicRegistry {
     const topic: TopicState = { name, topicId, topicNum, partitions, configs };
     this.byName.set(name, topic);
     this.byNum[topicNum] = topic;
+    if (topicNum >= this.nextNum) this.nextNum = topicNum + 1;
     return topic;
+  }
+
+  /** Forgets the topic (its number stays taken). */
+  remove(topicNum: number): TopicState {
+    const topic = this.byNum[topicNum];
+    if (topic === undefined) throw new Error(`no topic with number ${topicNum}`);
+    this.byName.delete(topic.name);
+    this.byNum[topicNum] = undefined;
+    return topic;
+  }
+
+  /** Grows the topic to `total` partitions, the new ones empty at offset 0. */
+  addPartitions(topic: TopicState, total: number): void {
+    if (total < topic.partitions.length) throw new Error(`topic ${topic.name} has ${topic.partitions.length} partitions; cannot shrink to ${total}`);
+    for (let p = topic.partitions.length; p < total; p++) topic.partitions.push(new PartitionState(topic.name, p));
   }
 }

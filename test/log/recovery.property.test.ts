@@ -46,7 +46,7 @@ async function readWal(mem: MemoryFileSystem): Promise<{ entries: RecoveredEntry
   const result = await scanWal(mem, await listSegmentFiles(mem, WAL), (e, at) => {
     starts.push({ file: at.segment.path, position: at.position });
     if (e.type === EntryType.TOPIC_CREATED) entries.push({ type: e.type, name: e.name, parts: [] });
-    else {
+    else if (e.type === EntryType.PRODUCE) {
       entries.push({
         type: e.type,
         name: '',

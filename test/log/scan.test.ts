@@ -13,7 +13,7 @@ async function entriesOf(mem: MemoryFileSystem, chunk: number): Promise<{ list: 
     mem,
     await listSegmentFiles(mem, '/d/wal'),
     (e, at) => {
-      const body = e.type === 1 ? e.name : e.parts.map((p) => `${p.partition}@${p.baseOffset}:${p.records.toString('base64')}`).join(',');
+      const body = e.type === 1 ? e.name : e.type !== 2 ? `state ${e.type}` : e.parts.map((p) => `${p.partition}@${p.baseOffset}:${p.records.toString('base64')}`).join(',');
       list.push(`${at.segment.firstSeq}/${at.position}/${at.size}/${at.seq}/${body}`);
     },
     chunk,
