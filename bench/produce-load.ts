@@ -159,6 +159,7 @@ function runPhase(
       if (--running > 0 || settled) return;
       settled = true;
       clearTimeout(stall);
+      for (const c of conns) c.offFailure(fail);
       resolve(result);
     };
 

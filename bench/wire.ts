@@ -88,6 +88,11 @@ export class BenchConnection {
     else this.failureListeners.push(listener);
   }
 
+  offFailure(listener: (err: Error) => void): void {
+    const i = this.failureListeners.indexOf(listener);
+    if (i >= 0) this.failureListeners.splice(i, 1);
+  }
+
   /** Registers the handler for the response to `correlationId` (call before writing). */
   expect(correlationId: number, handler: Handler): void {
     this.ids.push(correlationId);
@@ -102,6 +107,7 @@ export class BenchConnection {
     return new Promise<Res>((resolve, reject) => {
       this.onFailure(reject);
       this.expect(id, (response) => {
+        this.offFailure(reject);
         try {
           resolve(decodeResponse(codec, version, response));
         } catch (err) {
