@@ -24,6 +24,12 @@ export interface BrokerConfig {
   queuedMaxRequestBytes: number;
   logLevel: LogLevel;
   wal: WalConfig;
+  /** log.retention.ms: how long data is kept (-1: forever); topics override with retention.ms. */
+  logRetentionMs: number;
+  /** log.retention.bytes: bytes kept per partition (-1: no limit); topics override with retention.bytes. */
+  logRetentionBytes: number;
+  /** log.retention.check.interval.ms: how often retention runs. */
+  logRetentionCheckIntervalMs: number;
 }
 
 type Kind = 'string' | 'int' | 'bool' | 'level' | 'sync';
@@ -77,6 +83,9 @@ export const SETTINGS: readonly Setting[] = [
   setting('wal.group.max.records', 'int', '100000', 'a commit group is written once it holds this many records', (c, v) => (c.wal.groupMaxRecords = v)),
   setting('wal.group.max.age.ms', 'int', '0', 'how long a commit group may wait for company while the disk is idle', (c, v) => (c.wal.groupMaxAgeMs = v)),
   setting('wal.sync.policy', 'sync', 'always', 'always, interval:N (ms) or never (acks=all then means acks=1)', (c, v) => (c.wal.syncPolicy = v)),
+  setting('log.retention.ms', 'int', '604800000', 'how long data is kept, -1 for ever (topic override: retention.ms)', (c, v) => (c.logRetentionMs = v)),
+  setting('log.retention.bytes', 'int', '-1', 'bytes kept per partition, -1 for no limit (topic override: retention.bytes)', (c, v) => (c.logRetentionBytes = v)),
+  setting('log.retention.check.interval.ms', 'int', '300000', 'how often retention looks for data to delete', (c, v) => (c.logRetentionCheckIntervalMs = v)),
 ];
 
 const BY_KEY = new Map(SETTINGS.map((s) => [s.key, s]));
@@ -158,6 +167,9 @@ function emptyConfig(): BrokerConfig {
     queuedMaxRequestBytes: 0,
     logLevel: 'info',
     wal: { enabled: true, segmentBytes: 0, groupMaxBytes: 0, groupMaxRecords: 0, groupMaxAgeMs: 0, syncPolicy: { kind: 'always' } },
+    logRetentionMs: 0,
+    logRetentionBytes: 0,
+    logRetentionCheckIntervalMs: 0,
   };
 }
 
@@ -213,6 +225,9 @@ function validate(c: BrokerConfig): void {
   ];
   for (const [key, value] of positive) if (value <= 0) throw new ConfigError(`${key} must be positive, got ${value}`);
   if (c.port < 0 || c.port > 65535) throw new ConfigError(`port must be 0-65535, got ${c.port}`);
+  if (c.logRetentionMs < -1) throw new ConfigError(`log.retention.ms must be -1 (for ever) or >= 0, got ${c.logRetentionMs}`);
+  if (c.logRetentionBytes < -1) throw new ConfigError(`log.retention.bytes must be -1 (no limit) or >= 0, got ${c.logRetentionBytes}`);
+  if (c.logRetentionCheckIntervalMs <= 0) throw new ConfigError(`log.retention.check.interval.ms must be positive, got ${c.logRetentionCheckIntervalMs}`);
   if (c.wal.groupMaxAgeMs < 0) throw new ConfigError(`wal.group.max.age.ms must be >= 0, got ${c.wal.groupMaxAgeMs}`);
   if (c.dataDir === '') throw new ConfigError('log.dirs must name a directory');
   if (c.dataDir.includes(',')) throw new ConfigError('log.dirs: Sluice uses exactly one data directory');
