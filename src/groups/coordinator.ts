@@ -129,10 +129,12 @@ export class GroupCoordinator {
     return results;
   }
 
-  /** Validates an OffsetCommit's member and generation; NONE when the commit may proceed. */
+  /**
+   * Validates an OffsetCommit's member and generation; NONE when the commit may proceed.
+   * The group id '' is valid here, as in Kafka (offset APIs accept it for compatibility).
+   */
   validateCommit(groupId: string, memberId: string, groupInstanceId: string | null, generationId: number): number {
     if (this.closed) return ErrorCode.NOT_COORDINATOR;
-    if (groupId === '') return ErrorCode.INVALID_GROUP_ID;
     const group = this.groups.get(groupId);
     // A group unknown to the coordinator only stores offsets (admin tools, manual commits);
     // a commit naming a generation of it comes from a generation that no longer exists.
@@ -171,7 +173,6 @@ export class GroupCoordinator {
    */
   delete(groupId: string): number | Promise<number> {
     if (this.closed) return ErrorCode.NOT_COORDINATOR;
-    if (groupId === '') return ErrorCode.INVALID_GROUP_ID;
     const group = this.groups.get(groupId);
     if (group !== undefined && group.state !== 'Empty') return ErrorCode.NON_EMPTY_GROUP;
     const stored = this.offsets.committedOffsets(groupId) !== undefined;

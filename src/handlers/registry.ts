@@ -9,8 +9,20 @@ import { fetchHandler } from './fetch.js';
 import { listOffsetsHandler } from './list-offsets.js';
 import { metadataHandler } from './metadata.js';
 import { produceHandler } from './produce.js';
+import { deleteGroupsHandler } from './delete-groups.js';
+import { describeGroupsHandler } from './describe-groups.js';
+import { findCoordinatorHandler } from './find-coordinator.js';
+import { heartbeatHandler } from './heartbeat.js';
+import { joinGroupHandler } from './join-group.js';
+import { leaveGroupHandler } from './leave-group.js';
+import { listGroupsHandler } from './list-groups.js';
+import { offsetCommitHandler } from './offset-commit.js';
+import { offsetFetchHandler } from './offset-fetch.js';
+import { syncGroupHandler } from './sync-group.js';
 import type { ApiHandler } from './types.js';
 
-const SERVED: readonly ApiHandler[] = [produceHandler, fetchHandler, listOffsetsHandler, metadataHandler, createTopicsHandler];
+const SERVED: readonly ApiHandler[] = [produceHandler, fetchHandler, listOffsetsHandler, metadataHandler, createTopicsHandler,
+  findCoordinatorHandler, joinGroupHandler, syncGroupHandler, heartbeatHandler, leaveGroupHandler,
+  describeGroupsHandler, listGroupsHandler, deleteGroupsHandler, offsetCommitHandler, offsetFetchHandler];
 
 export const HANDLERS: readonly ApiHandler[] = [...SERVED, apiVersionsHandler(SERVED)];
