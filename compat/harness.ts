@@ -272,3 +272,81 @@ export async function pollUntil<T>(check: () => Promise<T | undefined>, what: st
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+// ------------------------------------------------------------------------------------------
+// Reading back without a consumer group: kafkajs's own Fetch request and record decoder
+// (including its registered compression codecs), driven through its cluster object.
+// ------------------------------------------------------------------------------------------
+
+/** One record as kafkajs decodes it. */
+export interface FetchedRecord {
+  partition: number;
+  offset: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, Buffer | Buffer[] | undefined>;
+  timestamp: string;
+}
+
+interface KafkajsCluster {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  addTargetTopic(topic: string): Promise<void>;
+  findLeaderForPartitions(topic: string, partitions: number[]): Record<string, number[]>;
+  findBroker(args: { nodeId: string }): Promise<{
+    fetch(args: Record<string, unknown>): Promise<{
+      responses: Array<{ topicName: string; partitions: Array<{ partition: number; errorCode: number; highWatermark: string; messages: Array<{ offset: string; key: Buffer | null; value: Buffer | null; headers: FetchedRecord['headers']; timestamp: string }> }> }>;
+    }>;
+  }>;
+}
+
+/** kafkajs's internal cluster (the object its producer, consumer and admin share). */
+function kafkajsCluster(kafka: Kafka): KafkajsCluster {
+  const symbol = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster');
+  if (!symbol) throw new Error('kafkajs internals changed: no private:Kafka:createCluster');
+  const create = (kafka as unknown as Record<symbol, (args: object) => KafkajsCluster>)[symbol]!;
+  return create({});
+}
+
+/**
+ * Every record of `topic` from offset 0 up to each partition's end offset (`ends`), fetched
+ * with kafkajs's Fetch and decoded by kafkajs (so compressed batches go through its codecs).
+ * Bounded: fails if a partition stops making progress.
+ */
+export async function fetchAllRecords(kafka: Kafka, topic: string, ends: Map<number, number>): Promise<FetchedRecord[]> {
+  const cluster = kafkajsCluster(kafka);
+  await cluster.connect();
+  try {
+    await cluster.addTargetTopic(topic);
+    const out: FetchedRecord[] = [];
+    for (const [partition, end] of ends) {
+      const leaders = cluster.findLeaderForPartitions(topic, [partition]);
+      const nodeId = Object.keys(leaders)[0];
+      if (nodeId === undefined) throw new Error(`no leader for ${topic}/${partition}`);
+      const broker = await cluster.findBroker({ nodeId });
+      let next = 0;
+      for (let round = 0; next < end; round++) {
+        if (round > 10_000) throw new Error(`fetch of ${topic}/${partition} made no progress at ${next}`);
+        const response = await broker.fetch({
+          replicaId: -1,
+          isolationLevel: 1,
+          maxWaitTime: 100,
+          minBytes: 1,
+          maxBytes: 4 << 20,
+          topics: [{ topic, partitions: [{ partition, fetchOffset: String(next), maxBytes: 1 << 20 }] }],
+        });
+        const p = response.responses[0]!.partitions[0]!;
+        if (p.errorCode !== 0) throw new Error(`fetch ${topic}/${partition} at ${next}: error ${p.errorCode}`);
+        for (const m of p.messages) {
+          const offset = Number(m.offset);
+          if (offset < next || offset >= end) continue; // a batch may start before the fetch offset
+          out.push({ partition, offset, key: m.key, value: m.value, headers: m.headers, timestamp: m.timestamp });
+          next = offset + 1;
+        }
+      }
+    }
+    return out;
+  } finally {
+    await cluster.disconnect();
+  }
+}
