@@ -10,7 +10,7 @@ import { loadOrCreateMeta, newClusterId } from './meta.js';
 import { createDispatch } from './server/router.js';
 import { Listener } from './server/listener.js';
 import { HANDLERS } from './handlers/registry.js';
-import { GroupCoordinator, offsetStoreOf } from './groups/index.js';
+import { GroupCoordinator } from './groups/index.js';
 
 /** Node's timers take at most a signed 32-bit delay. */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -33,7 +33,7 @@ export class Broker {
     this.advertisedHost = config.advertisedHost ?? config.host;
     this.advertisedPort = config.advertisedPort ?? config.port;
     log.onVisible = () => this.wakeDataWaiters();
-    this.groups = new GroupCoordinator({ offsets: offsetStoreOf(log) });
+    this.groups = new GroupCoordinator({ offsets: log });
   }
 
   /** Set once shutdown starts: waiting fetches answer with what they have. */

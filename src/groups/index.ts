@@ -2,6 +2,6 @@
 
 export { DEFAULT_GROUP_SETTINGS, GroupCoordinator, type GroupCoordinatorOptions, type GroupCoordinatorSettings, type ListedGroup } from './coordinator.js';
 export { Group } from './group.js';
-export { MemoryOffsetStore, hasOffsets, offsetStoreOf, type CommittedOffset, type OffsetStore } from './offsets.js';
+export { MemoryOffsetStore, hasOffsets, type CommittedOffset, type OffsetStore } from './offsets.js';
 export { realScheduler, type Scheduler, type TimerHandle } from './scheduler.js';
 export * from './types.js';

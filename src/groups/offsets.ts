@@ -4,14 +4,9 @@
  * restart). `MemoryOffsetStore` is the same port without a disk, for unit tests.
  */
 
-export interface CommittedOffset {
-  topic: string;
-  partition: number;
-  offset: number;
-  leaderEpoch: number;
-  metadata: string | null;
-  commitTimestamp: number;
-}
+import type { CommittedOffset } from '../log/index.js';
+
+export type { CommittedOffset };
 
 export interface OffsetStore {
   /** Resolves once the commit is durable; visible to `committedOffsets` at once. */
@@ -57,11 +52,3 @@ export class MemoryOffsetStore implements OffsetStore {
   }
 }
 
-/**
- * The store a broker uses: its log once the log keeps committed offsets (WAL entries);
- * until then an in-memory store, so the coordinator works without durability.
- */
-export function offsetStoreOf(log: object): OffsetStore {
-  const candidate = log as Partial<OffsetStore>;
-  return typeof candidate.commitOffsets === 'function' ? (log as OffsetStore) : new MemoryOffsetStore();
-}
