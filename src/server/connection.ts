@@ -50,6 +50,7 @@ export class Connection implements ConnectionHandle {
   private state: 'open' | 'draining' | 'closed' = 'open';
   private readPaused = false;
   private writeBlocked = false;
+  private corked = false;
 
   constructor(
     readonly id: number,
@@ -145,6 +146,7 @@ export class Connection implements ConnectionHandle {
       this.slots[this.head++] = undefined as unknown as Slot;
       this.pendingBytes -= slot.bytes;
       if (slot.reply !== null && this.state !== 'closed' && !this.socket.destroyed) {
+        this.cork();
         if (!this.socket.write(slot.reply)) this.writeBlocked = true;
       }
     }
@@ -154,6 +156,20 @@ export class Connection implements ConnectionHandle {
     }
     if (this.state === 'draining' && this.inFlight === 0) this.endSocket();
     this.updateReading();
+  }
+
+  /**
+   * Answers completed by one WAL write resolve across several microtasks; corking until
+   * the microtask queue has drained sends them with one writev instead of a write each.
+   */
+  private cork(): void {
+    if (this.corked) return;
+    this.corked = true;
+    this.socket.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      this.socket.uncork();
+    });
   }
 
   private updateReading(): void {

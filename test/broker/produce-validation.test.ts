@@ -13,6 +13,7 @@ import {
 } from '../../protocol/generated/produce.js';
 import { BatchField } from '../../protocol/record-batch.js';
 import { buildBatch, buildSimpleBatch } from '../../protocol/record-batch-builder.js';
+import { HANDLERS } from '../../src/handlers/registry.js';
 import { startBroker, type EmbeddedBroker } from '../../src/index.js';
 import { WireClient } from '../support/wire-client.js';
 
@@ -64,7 +65,10 @@ describe('produce over the wire', () => {
     });
     const produce = response.apiKeys.find((k) => k.apiKey === ProduceApi.apiKey)!;
     expect([produce.minVersion, produce.maxVersion]).toEqual([0, 11]);
-    expect(response.apiKeys.map((k) => k.apiKey)).toEqual([0, 1, 2, 3, 18, 19]);
+    expect(response.apiKeys.map((k) => k.apiKey)).toEqual(HANDLERS.map((h) => h.apiKey).sort((a, b) => a - b));
+    for (const h of HANDLERS) {
+      expect(response.apiKeys.find((k) => k.apiKey === h.apiKey), h.name).toMatchObject({ minVersion: h.minVersion, maxVersion: h.maxVersion });
+    }
   });
 
   it('assigns contiguous offsets and reports them', async () => {
