@@ -52,7 +52,29 @@ export const KNOWN_TOPIC_CONFIGS: ReadonlySet<string> = new Set([
   'unclean.leader.election.enable',
 ]);
 
-export const HONOURED_TOPIC_CONFIGS: ReadonlySet<string> = new Set(['max.message.bytes']);
+/**
+ * Topic configs Sluice acts on: max.message.bytes (Produce), retention.ms and
+ * retention.bytes (retention). cleanup.policy is accepted and stored but Sluice never
+ * compacts, so DescribeConfigs reports it as `delete`.
+ */
+export const HONOURED_TOPIC_CONFIGS: ReadonlySet<string> = new Set(['max.message.bytes', 'retention.ms', 'retention.bytes']);
+
+/** Topic configs that hold comma-separated lists (IncrementalAlterConfigs APPEND/SUBTRACT apply to these). */
+export const LIST_TOPIC_CONFIGS: ReadonlySet<string> = new Set([
+  'cleanup.policy',
+  'follower.replication.throttled.replicas',
+  'leader.replication.throttled.replicas',
+]);
+
+const INTEGER = /^-?\d+$/;
+
+/** A long config that is -1 (no limit) or a non-negative integer. */
+function limitReason(name: string, value: string): string | null {
+  if (!INTEGER.test(value.trim()) || !Number.isSafeInteger(Number(value)) || Number(value) < -1) {
+    return `${name} must be -1 (no limit) or a non-negative integer, got "${value}"`;
+  }
+  return null;
+}
 
 /** The largest batch a topic accepts: its max.message.bytes, else the broker's message.max.bytes. */
 export function maxBatchBytes(configs: ReadonlyMap<string, string>, brokerDefault: number): number {
@@ -64,8 +86,55 @@ export function maxBatchBytes(configs: ReadonlyMap<string, string>, brokerDefaul
 export function invalidTopicConfigReason(name: string, value: string | null): string | null {
   if (!KNOWN_TOPIC_CONFIGS.has(name)) return `unknown topic config "${name}"`;
   if (value === null) return `topic config "${name}" needs a value`;
-  if (name === 'max.message.bytes' && !(Number.isInteger(Number(value)) && Number(value) > 0)) {
-    return `max.message.bytes must be a positive integer, got "${value}"`;
+  switch (name) {
+    case 'max.message.bytes':
+      if (!INTEGER.test(value.trim()) || !(Number(value) > 0) || Number(value) > 0x7fffffff) {
+        return `max.message.bytes must be a positive 32-bit integer, got "${value}"`;
+      }
+      return null;
+    case 'retention.ms':
+    case 'retention.bytes':
+      return limitReason(name, value);
+    case 'cleanup.policy': {
+      const parts = value.split(',').map((p) => p.trim());
+      if (parts.some((p) => p !== 'delete' && p !== 'compact')) return `cleanup.policy must list delete and/or compact, got "${value}"`;
+      return null;
+    }
+    default:
+      return null;
   }
-  return null;
+}
+
+/** DescribeConfigs' ConfigType values. */
+export const ConfigType = { BOOLEAN: 1, STRING: 2, INT: 3, SHORT: 4, LONG: 5, DOUBLE: 6, LIST: 7 } as const;
+
+/** A topic config that DescribeConfigs always reports, with the broker setting behind its default. */
+export interface DescribedTopicConfig {
+  name: string;
+  /** The broker-level setting that supplies the default (Kafka's synonym). */
+  brokerSetting: string;
+  type: number;
+  doc: string;
+}
+
+export const DESCRIBED_TOPIC_CONFIGS: readonly DescribedTopicConfig[] = [
+  {
+    name: 'cleanup.policy',
+    brokerSetting: 'log.cleanup.policy',
+    type: ConfigType.LIST,
+    doc: 'Sluice deletes old segments by retention and never compacts, so this is always reported as delete, whatever was set.',
+  },
+  { name: 'max.message.bytes', brokerSetting: 'message.max.bytes', type: ConfigType.INT, doc: 'The largest record batch the topic accepts.' },
+  { name: 'retention.bytes', brokerSetting: 'log.retention.bytes', type: ConfigType.LONG, doc: 'Bytes kept per partition before whole old WAL segments may be deleted; -1 for no limit.' },
+  { name: 'retention.ms', brokerSetting: 'log.retention.ms', type: ConfigType.LONG, doc: 'How long records are kept before whole old WAL segments may be deleted; -1 for ever.' },
+];
+
+/** Broker settings that IncrementalAlterConfigs may change at run time (cluster-wide, durable). */
+export const DYNAMIC_BROKER_CONFIGS: ReadonlySet<string> = new Set(['log.retention.ms', 'log.retention.bytes']);
+
+/** Returns why a dynamic broker config value is rejected, or null when it is acceptable. */
+export function invalidBrokerConfigReason(name: string, value: string | null): string | null {
+  if (!DYNAMIC_BROKER_CONFIGS.has(name)) return `broker config "${name}" cannot be changed at run time`;
+  if (value === null) return `broker config "${name}" needs a value`;
+  return limitReason(name, value);
 }
