@@ -11,28 +11,34 @@
 
 import { assignOffsets, type BatchHeader } from '../../protocol/record-batch.js';
 import type { Logger } from '../logger.js';
-import { StorageError, UnknownTopicError, WalCorruptionError } from './errors.js';
+import { StorageError, UnknownTopicError } from './errors.js';
 import { encodeProduce, encodeTopicCreated, type EncodedEntry, type ProducePart } from './framing.js';
 import { nodeFileSystem, type WalFileSystem } from './fs.js';
 import { WalWriter, type SyncPolicy, type WriterStats } from './group-commit.js';
 import { RecentBytes, type BatchLocation, type PartitionState } from './partition.js';
 import { OffsetStore } from './offsets.js';
-import { isCuttable, produceRecordsPosition, scanWal } from './recovery.js';
-import { applyConfigChange, deleteTopicState, recoveryVisitor, type LogState } from './replay.js';
+import { produceRecordsPosition } from './recovery.js';
+import { captureCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { DEFAULT_RETENTION, freeSegmentCount, planRetention, type RetentionDefaults, type RetentionResult } from './retention.js';
+import { emptyRecoveryStats, recoverWal, type RecoveryStats } from './startup.js';
+import { applyConfigChange, deleteTopicState, type LogState } from './replay.js';
 import {
   encodeBrokerConfigsAltered,
   encodeGroupOffsetsDeleted,
+  encodeLogStartAdvanced,
   encodeOffsetsCommitted,
   encodePartitionsCreated,
   encodeTopicConfigsAltered,
   encodeTopicDeleted,
   type CommittedOffset,
 } from './state-entries.js';
-import { Segment, createSegmentFile, listSegmentFiles, walDir } from './segments.js';
+import { walDir } from './segments.js';
 import { TopicRegistry, newTopicId, type TopicState } from './topics.js';
 
 export type { SyncPolicy } from './group-commit.js';
 export type { CommittedOffset } from './state-entries.js';
+export type { RecoveryStats } from './startup.js';
+export type { RetentionDefaults, RetentionResult } from './retention.js';
 
 export interface WalConfig {
   /** wal.enabled: false = in-memory only (no files; appends complete at once). */
@@ -99,15 +105,8 @@ export interface BrokerLogOptions {
   now?: () => number;
   /** Bytes of written batches kept referenced in memory for Fetch (default 64 MiB). */
   cacheBytes?: number;
-}
-
-export interface RecoveryStats {
-  segments: number;
-  entries: number;
-  bytes: number;
-  /** Bytes cut from the tail of the last segment (0 after a clean shutdown). */
-  truncatedBytes: number;
-  millis: number;
+  /** Broker-level retention (log.retention.ms / log.retention.bytes); setBrokerConfigs overrides win. */
+  retention?: Partial<RetentionDefaults>;
 }
 
 /** Marks an item of a group: the partitions of one PRODUCE entry and their end offsets. */
@@ -117,6 +116,7 @@ interface WrittenMark {
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
+const noop = (): void => undefined;
 const MAX_TOPIC_NAME = 249;
 
 export class BrokerLog {
@@ -124,6 +124,11 @@ export class BrokerLog {
   /** What happened at open; all zero when wal.enabled=false or the WAL was new. */
   readonly recovery: RecoveryStats;
   private readonly state: LogState;
+  private readonly dataDir: string;
+  private readonly retentionDefaults: RetentionDefaults;
+  /** The retention pass in progress (passes never overlap). */
+  private retentionPass: Promise<RetentionResult> | null = null;
+  private retentionTimer: NodeJS.Timeout | null = null;
   private readonly registry: TopicRegistry;
   private readonly writer: WalWriter<WrittenMark | null> | null;
   private readonly fs: WalFileSystem;
@@ -137,11 +142,15 @@ export class BrokerLog {
     config: WalConfig,
     logger: Logger,
     fs: WalFileSystem,
+    dataDir: string,
     state: LogState,
     writer: WalWriter<WrittenMark | null> | null,
     recovery: RecoveryStats,
     cacheBytes: number,
+    retention: RetentionDefaults,
   ) {
+    this.dataDir = dataDir;
+    this.retentionDefaults = retention;
     this.config = config;
     this.logger = logger;
     this.fs = fs;
@@ -159,57 +168,19 @@ export class BrokerLog {
     const fs = options.fs ?? nodeFileSystem;
     const now = options.now ?? Date.now;
     const cacheBytes = options.cacheBytes ?? 64 * 1024 * 1024;
-    const registry = new TopicRegistry();
-    const state: LogState = { registry, offsets: new OffsetStore(), brokerConfigs: new Map() };
-    const recovery: RecoveryStats = { segments: 0, entries: 0, bytes: 0, truncatedBytes: 0, millis: 0 };
+    const state: LogState = { registry: new TopicRegistry(), offsets: new OffsetStore(), brokerConfigs: new Map() };
+    const recovery = emptyRecoveryStats();
+    const retention = { ...DEFAULT_RETENTION, ...options.retention };
     if (!config.enabled) {
-      return new BrokerLog(config, logger, fs, state, null, recovery, cacheBytes);
+      return new BrokerLog(config, logger, fs, options.dataDir, state, null, recovery, cacheBytes, retention);
     }
     const started = now();
     const dir = walDir(options.dataDir);
-    await fs.mkdir(dir);
-    const files = await listSegmentFiles(fs, dir);
-    const segments: Segment[] = [];
-    let nextSeq = 0;
-    if (files.length === 0) {
-      await fs.syncDir(options.dataDir);
-      segments.push(await createSegmentFile(fs, dir, 0));
-      logger.info(`WAL created in ${dir}`);
-    } else {
-      const visit = recoveryVisitor(state, 0);
-      const result = await scanWal(fs, files, visit);
-      const problem = result.problem;
-      if (problem !== null) {
-        if (!isCuttable(problem)) throw new WalCorruptionError(problem.file, problem.position, problem.reason);
-        const cut = result.fileSizes[problem.segmentIndex]! - problem.position;
-        logger.warn(
-          `WAL recovery: ${problem.reason} at byte ${problem.position} of ${problem.file}; ` +
-            `truncating the last segment there (${cut} bytes dropped: a write that never completed)`,
-        );
-        const h = await fs.open(problem.file, 'readwrite');
-        try {
-          await h.truncate(problem.position);
-          await h.datasync();
-        } finally {
-          await h.close();
-        }
-        recovery.truncatedBytes = cut;
-      }
-      for (let i = 0; i < files.length; i++) {
-        segments.push(new Segment(files[i]!.firstSeq, files[i]!.path, result.validSizes[i]!));
-        recovery.bytes += result.validSizes[i]!;
-        recovery.entries += result.entryCounts[i]!;
-      }
-      nextSeq = result.nextSeq;
-      const last = segments[segments.length - 1]!;
-      last.handle = await fs.open(last.path, 'readwrite');
-      for (const topic of registry.all()) {
-        for (const p of topic.partitions) p.highWatermark = p.logEndOffset;
-      }
-    }
+    const { segments, nextSeq } = await recoverWal(fs, options.dataDir, state, logger, recovery);
+    const recovered = recovery.entries > 0 || segments.length > 1 || segments[0]!.size > 0;
     recovery.segments = segments.length;
     recovery.millis = now() - started;
-    if (files.length > 0) {
+    if (recovered) {
       logger.info(
         `WAL recovered: ${recovery.entries} entries, ${recovery.bytes} bytes in ${recovery.segments} segment(s) ` +
           `in ${recovery.millis} ms; sync policy ${formatSyncPolicy(config.syncPolicy)}`,
@@ -231,7 +202,7 @@ export class BrokerLog {
       now,
       onWritten: (items) => self!.advanceHighWatermarks(items),
     });
-    self = new BrokerLog(config, logger, fs, state, writer, recovery, cacheBytes);
+    self = new BrokerLog(config, logger, fs, options.dataDir, state, writer, recovery, cacheBytes, retention);
     return self;
   }
 
@@ -472,6 +443,89 @@ export class BrokerLog {
     return buf;
   }
 
+  // ---- retention ----
+
+  /**
+   * One retention pass (the broker runs it every log.retention.check.interval.ms; see
+   * retention.ts for the rules). Advances log start offsets past whole expired batches
+   * (never past the high watermark) as a LOG_START_ADVANCED entry, drops their index rows,
+   * and once whole segments (never the active one) hold nothing retained, writes a
+   * checkpoint as of the WAL's next sequence, then deletes those segments. Passes never
+   * overlap: a call made during one runs after it. Rejects with StorageError when fenced.
+   */
+  enforceRetention(now: number = Date.now()): Promise<RetentionResult> {
+    try {
+      this.checkOpen();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    // A pass requested before close() still runs: close waits for it.
+    const pass = (this.retentionPass ?? RESOLVED).then(noop, noop).then(() => this.runRetention(now));
+    this.retentionPass = pass;
+    pass.then(
+      () => this.retentionPassDone(pass),
+      () => this.retentionPassDone(pass),
+    );
+    return pass;
+  }
+
+  /** Runs enforceRetention every `intervalMs` (unref'd) until close; failures are logged. */
+  startRetentionTimer(intervalMs: number): void {
+    if (this.retentionTimer !== null || !(intervalMs > 0)) return;
+    this.retentionTimer = setInterval(() => {
+      if (this.retentionPass !== null || this.fenced) return;
+      this.enforceRetention().then(
+        (r) => {
+          if (r.segmentsDeleted > 0 && this.logger.enabled('info')) {
+            this.logger.info(`retention: ${r.partitionsAdvanced} partition(s) advanced, ${r.segmentsDeleted} WAL segment(s) deleted after checkpoint ${r.checkpointSeq}`);
+          }
+        },
+        (err: unknown) => this.logger.error(`retention pass failed: ${(err as Error).message}`),
+      );
+    }, intervalMs);
+    this.retentionTimer.unref();
+  }
+
+  private retentionPassDone(pass: Promise<RetentionResult>): void {
+    if (this.retentionPass === pass) this.retentionPass = null;
+  }
+
+  private async runRetention(now: number): Promise<RetentionResult> {
+    if (this.writer !== null && this.writer.fenceError !== null) throw this.writer.fenceError;
+    const result: RetentionResult = { partitionsAdvanced: 0, batchesDropped: 0, segmentsDeleted: 0, checkpointSeq: null };
+    const changes = planRetention(this.state, this.retentionDefaults, now);
+    for (const c of changes) {
+      c.partition.advanceLogStart(c.start);
+      result.partitionsAdvanced++;
+      result.batchesDropped += c.batches;
+    }
+    const writer = this.writer;
+    if (writer === null) return result;
+    const starts = changes.map((c) => ({ topicNum: c.topic.topicNum, partition: c.partition.partition, logStartOffset: c.start }));
+    const advanced = starts.length > 0 ? this.persist(() => encodeLogStartAdvanced({ starts })) : RESOLVED;
+    const free = freeSegmentCount(this.state, writer.segments);
+    if (free === 0) {
+      await advanced;
+      return result;
+    }
+    // Every entry of the free segments is below `seq`; the checkpoint holds the state as of
+    // `seq`, captured now, and is written only once every entry below `seq` is durable.
+    const seq = writer.nextSeq;
+    const checkpoint = captureCheckpoint(this.state, seq);
+    await advanced;
+    await writer.flush();
+    await writeCheckpoint(this.fs, this.dataDir, checkpoint, this.logger);
+    result.checkpointSeq = seq;
+    const doomed = writer.segments.splice(0, free);
+    for (const seg of doomed) {
+      await seg.close();
+      await this.fs.unlink(seg.path);
+      result.segmentsDeleted++;
+    }
+    await this.fs.syncDir(walDir(this.dataDir));
+    return result;
+  }
+
   /** Writes and fdatasyncs everything queued so far, whatever the sync policy. */
   async flush(): Promise<void> {
     if (this.writer !== null) await this.writer.flush();
@@ -481,6 +535,9 @@ export class BrokerLog {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.retentionTimer !== null) clearInterval(this.retentionTimer);
+    this.retentionTimer = null;
+    if (this.retentionPass !== null) await this.retentionPass.catch(noop);
     if (this.writer !== null) await this.writer.close();
   }
 

@@ -32,6 +32,8 @@ export interface WalFileSystem {
   /** Creates `dir` and its parents if needed. */
   mkdir(dir: string): Promise<void>;
   unlink(path: string): Promise<void>;
+  /** Atomically replaces `to` with `from` (durable after a syncDir of the directory). */
+  rename(from: string, to: string): Promise<void>;
   /** Size of the file at `path`, or null if there is none. */
   stat(path: string): Promise<{ size: number } | null>;
   /** fsync of a directory, making file creations and removals in it durable. */
@@ -108,6 +110,9 @@ export const nodeFileSystem: WalFileSystem = {
   },
   async unlink(path) {
     await fs.promises.unlink(path);
+  },
+  async rename(from, to) {
+    await fs.promises.rename(from, to);
   },
   async stat(path) {
     try {

@@ -11,6 +11,8 @@ export {
   type CommittedOffset,
   type ProducePartitionInput,
   type RecoveryStats,
+  type RetentionDefaults,
+  type RetentionResult,
   type SyncPolicy,
   type WalConfig,
 } from './broker-log.js';
@@ -20,4 +22,5 @@ export type { WriterStats } from './group-commit.js';
 export { BatchIndex, PartitionState, type BatchLocation } from './partition.js';
 export type { TopicState } from './topics.js';
 export { EntryType, ENTRY_HEADER_SIZE } from './framing.js';
+export { DEFAULT_RETENTION } from './retention.js';
 export { dumpLog, type DumpOptions, type DumpProblem, type DumpResult } from './dump.js';

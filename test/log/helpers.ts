@@ -18,11 +18,13 @@ export function walConfig(overrides: Partial<WalConfig> = {}): WalConfig {
  * A record set of `batchSizes.length` batches (batch i holding batchSizes[i] records),
  * values tagged with `tag` so every set is distinct.
  */
-export function recordSet(tag: string, batchSizes: number[] = [1], producerId = -1): Omit<ProducePartitionInput, 'topic' | 'partition'> {
+export const BASE_TIMESTAMP = 1_700_000_000_000;
+
+export function recordSet(tag: string, batchSizes: number[] = [1], producerId = -1, baseTimestamp = BASE_TIMESTAMP): Omit<ProducePartitionInput, 'topic' | 'partition'> {
   const parts = batchSizes.map((n, b) =>
     buildTestBatch(
       Array.from({ length: n }, (_, i) => ({ key: `k${i}`, value: `${tag}/${b}/${i}`, timestampDelta: i })),
-      { baseTimestamp: 1_700_000_000_000 + b, producerId, producerEpoch: producerId >= 0 ? 0 : -1, baseSequence: producerId >= 0 ? 0 : -1 },
+      { baseTimestamp: baseTimestamp + b, producerId, producerEpoch: producerId >= 0 ? 0 : -1, baseSequence: producerId >= 0 ? 0 : -1 },
     ),
   );
   const records = Buffer.concat(parts);
@@ -33,6 +35,11 @@ export function recordSet(tag: string, batchSizes: number[] = [1], producerId = 
 
 export function input(topic: string, partition: number, tag: string, batchSizes: number[] = [1]): ProducePartitionInput {
   return { topic, partition, ...recordSet(tag, batchSizes) };
+}
+
+/** Like `input`, with batch b of the set stamped baseTimestamp + b (+ record index). */
+export function inputAt(topic: string, partition: number, tag: string, batchSizes: number[], baseTimestamp: number): ProducePartitionInput {
+  return { topic, partition, ...recordSet(tag, batchSizes, -1, baseTimestamp) };
 }
 
 export async function tempDir(prefix = 'sluice-log-'): Promise<string> {

@@ -9,7 +9,7 @@
 import * as path from 'node:path';
 import type { WalFileHandle, WalFileSystem, WalOpenMode } from '../../src/log/fs.js';
 
-export type MemOp = 'open' | 'writev' | 'read' | 'datasync' | 'truncate' | 'syncDir' | 'readdir' | 'mkdir' | 'unlink' | 'close';
+export type MemOp = 'open' | 'writev' | 'read' | 'datasync' | 'truncate' | 'syncDir' | 'readdir' | 'mkdir' | 'unlink' | 'rename' | 'close';
 
 interface Fault {
   op: MemOp;
@@ -67,13 +67,18 @@ export class MemoryFileSystem implements WalFileSystem {
   private dirs = new Set<string>(['/']);
   /** Paths whose directory entry is durable (a directory fsync ran after creation). */
   private durableNames = new Set<string>();
+  /**
+   * Names removed (unlink, or renamed away) whose removal is not durable yet: a crash
+   * before the directory fsync brings them back (for a rename: the file under its old name).
+   */
+  private undurableRemovals = new Map<string, MemFile>();
   private faults: Fault[] = [];
   private gates = new Map<MemOp, Array<() => void>>();
   private gated = new Set<MemOp>();
   /** Bumped by crash(): calls that started before it fail instead of touching the new state. */
   private epoch = 0;
   readonly calls: Record<MemOp, number> = {
-    open: 0, writev: 0, read: 0, datasync: 0, truncate: 0, syncDir: 0, readdir: 0, mkdir: 0, unlink: 0, close: 0,
+    open: 0, writev: 0, read: 0, datasync: 0, truncate: 0, syncDir: 0, readdir: 0, mkdir: 0, unlink: 0, rename: 0, close: 0,
   };
 
   /** Makes the next call of `op` (after `skip` successful ones) fail with `code`. */
@@ -108,9 +113,19 @@ export class MemoryFileSystem implements WalFileSystem {
    */
   crash(mode: CrashMode = 'synced'): void {
     const next = new Map<string, MemFile>();
-    for (const [p, f] of this.files) {
+    const all = new Map(this.files);
+    const restored = new Set<string>();
+    if (mode !== 'all') {
+      for (const [p, f] of this.undurableRemovals) {
+        if (all.has(p) && this.durableNames.has(p)) continue;
+        all.set(p, f);
+        restored.add(p);
+      }
+    }
+    this.undurableRemovals = new Map();
+    for (const [p, f] of all) {
       f.dead = true;
-      if (mode !== 'all' && !this.durableNames.has(p)) continue;
+      if (mode !== 'all' && !this.durableNames.has(p) && !restored.has(p)) continue;
       const cur = f.content();
       let keep: Buffer;
       if (mode === 'all') keep = cur;
@@ -185,6 +200,7 @@ export class MemoryFileSystem implements WalFileSystem {
   removeFile(p: string): void {
     this.files.delete(p);
     this.durableNames.delete(p);
+    this.undurableRemovals.delete(p);
   }
 
   // ---- WalFileSystem ----
@@ -218,7 +234,22 @@ export class MemoryFileSystem implements WalFileSystem {
 
   async unlink(p: string): Promise<void> {
     await this.enter('unlink', p);
-    if (!this.files.delete(p)) throw errno('ENOENT', 'unlink', p);
+    const f = this.files.get(p);
+    if (!f) throw errno('ENOENT', 'unlink', p);
+    this.files.delete(p);
+    if (this.durableNames.delete(p)) this.undurableRemovals.set(p, f);
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    await this.enter('rename', from);
+    const f = this.files.get(from);
+    if (!f) throw errno('ENOENT', 'rename', from);
+    if (!this.dirs.has(path.dirname(to))) throw errno('ENOENT', 'rename', to);
+    this.files.delete(from);
+    if (this.durableNames.delete(from)) this.undurableRemovals.set(from, f);
+    const replaced = this.files.get(to);
+    if (replaced && this.durableNames.delete(to)) this.undurableRemovals.set(to, replaced);
+    this.files.set(to, f);
   }
 
   async stat(p: string): Promise<{ size: number } | null> {
@@ -229,6 +260,7 @@ export class MemoryFileSystem implements WalFileSystem {
   async syncDir(dir: string): Promise<void> {
     await this.enter('syncDir', dir);
     for (const p of this.files.keys()) if (path.dirname(p) === dir) this.durableNames.add(p);
+    for (const p of [...this.undurableRemovals.keys()]) if (path.dirname(p) === dir) this.undurableRemovals.delete(p);
   }
 
   /** @internal Every call passes here: counts it, waits a turn (or at a gate), maybe fails. */

@@ -1,11 +1,11 @@
 import fc from 'fast-check';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
 import { BrokerLog, type WalConfig } from '../../src/log/index.js';
 import type { WalFileSystem } from '../../src/log/fs.js';
 import { MemoryFileSystem } from './memory-fs.js';
 import { SEED, removeDir, tempDir, walConfig } from './helpers.js';
-import { Scenario, checkContiguous, opsArb, type Op } from './scenario.js';
+import { Scenario, checkContiguous, opsArb, retentionCoverage, type Op } from './scenario.js';
 
 const configArb = fc.record({
   segmentBytes: fc.constantFrom(500, 4000, 1 << 30),
@@ -32,7 +32,8 @@ function checkContiguousIgnoringVisibility(s: Scenario): void {
       const key = `${topic.name}-${p.partition}`;
       if (p.logEndOffset !== (s.model.get(key) ?? 0)) throw new Error(`${key}: log end ${p.logEndOffset}, model ${s.model.get(key)}`);
       if (p.highWatermark > p.logEndOffset) throw new Error(`${key}: high watermark above log end`);
-      let next = 0;
+      if (p.logStartOffset > p.highWatermark) throw new Error(`${key}: log start above the high watermark`);
+      let next = p.logStartOffset;
       for (const loc of p.batchesFrom(0, Number.MAX_SAFE_INTEGER, p.logEndOffset)) {
         if (loc.baseOffset !== next) throw new Error(`${key}: batch at ${loc.baseOffset}, expected ${next}`);
         next = loc.lastOffset + 1;
@@ -51,9 +52,20 @@ describe(`offset continuity property (fast-check seed ${SEED})`, () => {
     );
   });
 
+  it('with retention passes and topic deletions interleaved, offsets stay contiguous from each log start, never reused (memory fs)', async () => {
+    await fc.assert(
+      fc.asyncProperty(opsArb(true, 40, true), configArb, async (ops, cfg) => {
+        await runOffsets(ops, cfg, '/data', new MemoryFileSystem());
+      }),
+      { seed: SEED, numRuns: 120 },
+    );
+    expect(retentionCoverage.advanced).toBeGreaterThan(20);
+    expect(retentionCoverage.segmentsDeleted).toBeGreaterThan(20);
+  });
+
   it('any interleaving of appends, creates and restarts keeps offsets contiguous (real fs)', async () => {
     await fc.assert(
-      fc.asyncProperty(opsArb(true, 25), configArb, async (ops, cfg) => {
+      fc.asyncProperty(opsArb(true, 25, true), configArb, async (ops, cfg) => {
         const dir = await tempDir();
         try {
           await runOffsets(ops, cfg, dir, undefined);

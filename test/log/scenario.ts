@@ -7,17 +7,23 @@
 import fc from 'fast-check';
 import type { BrokerLog } from '../../src/log/index.js';
 import type { Acks } from '../../src/log/index.js';
-import { input, observe, turns } from './helpers.js';
+import { BASE_TIMESTAMP, input, observe, turns } from './helpers.js';
 
 export type Op =
   | { kind: 'create'; topic: number; partitions: number }
   | { kind: 'append'; acks: Acks; parts: Array<{ topic: number; partition: number; batches: number[] }> }
   | { kind: 'turns'; n: number }
-  | { kind: 'restart' };
+  | { kind: 'restart' }
+  /** Sets the topic's retention.bytes and starts a retention pass (not awaited). */
+  | { kind: 'retain'; topic: number; bytes: number; expireAll: boolean }
+  | { kind: 'delete'; topic: number };
 
 export const TOPICS = 3;
 
-export function opArb(withRestart: boolean): fc.Arbitrary<Op> {
+/** What the retention passes of all scenarios did, so properties can check they were exercised. */
+export const retentionCoverage = { passes: 0, advanced: 0, segmentsDeleted: 0 };
+
+export function opArb(withRestart: boolean, withRetention = false): fc.Arbitrary<Op> {
   const part = fc.record({
     topic: fc.nat(TOPICS - 1),
     partition: fc.nat(3),
@@ -32,13 +38,20 @@ export function opArb(withRestart: boolean): fc.Arbitrary<Op> {
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('turns' as const), n: fc.integer({ min: 1, max: 6 }) }) },
   ];
   if (withRestart) ops.push({ weight: 1, arbitrary: fc.constant({ kind: 'restart' as const }) });
+  if (withRetention) {
+    ops.push({
+      weight: 3,
+      arbitrary: fc.record({ kind: fc.constant('retain' as const), topic: fc.nat(TOPICS - 1), bytes: fc.constantFrom(-1, 0, 150, 400), expireAll: fc.boolean() }),
+    });
+    ops.push({ weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), topic: fc.nat(TOPICS - 1) }) });
+  }
   return fc.oneof(...ops);
 }
 
 /** Operation lists that always start by creating topic 0. */
-export function opsArb(withRestart: boolean, maxLength = 30): fc.Arbitrary<Op[]> {
+export function opsArb(withRestart: boolean, maxLength = 30, withRetention = false): fc.Arbitrary<Op[]> {
   return fc
-    .array(opArb(withRestart), { minLength: 1, maxLength })
+    .array(opArb(withRestart, withRetention), { minLength: 1, maxLength, ...(withRetention ? { size: 'medium' as const } : {}) })
     .map((ops) => [{ kind: 'create', topic: 0, partitions: 2 } as Op, ...ops]);
 }
 
@@ -51,7 +64,7 @@ export interface AppendedPart {
 }
 
 export interface AppendedEntry {
-  kind: 'topic' | 'produce';
+  kind: 'topic' | 'produce' | 'state';
   name: string;
   parts: AppendedPart[];
   acks: Acks;
@@ -63,6 +76,8 @@ export class Scenario {
   entries: AppendedEntry[] = [];
   /** Offsets handed out per "topic-partition". */
   readonly model = new Map<string, number>();
+  /** Retention passes started and not yet checked. */
+  passes: Array<ReturnType<typeof observe>> = [];
   private tag = 0;
 
   constructor(
@@ -78,8 +93,33 @@ export class Scenario {
       for (const e of this.entries) {
         if (e.state.status === 'rejected') throw new Error(`an append failed without faults: ${String(e.state.error)}`);
       }
+      for (const p of this.passes) {
+        if (p.status === 'rejected') throw new Error(`a retention pass failed without faults: ${String(p.error)}`);
+      }
+      this.passes = [];
       this.log = await this.reopen();
       this.entries = [];
+      return;
+    }
+    if (op.kind === 'retain') {
+      const topic = log.topic(`t${op.topic}`);
+      if (topic) await log.alterTopicConfigs(topic.name, new Map([['retention.bytes', String(op.bytes)]]), []);
+      // Batches are stamped around BASE_TIMESTAMP: "expire all" runs the pass 8 days later.
+      const pass = log.enforceRetention(op.expireAll ? BASE_TIMESTAMP + 8 * 86_400_000 : BASE_TIMESTAMP);
+      this.passes.push(observe(pass));
+      pass.then((r) => {
+        retentionCoverage.passes++;
+        retentionCoverage.advanced += r.partitionsAdvanced;
+        retentionCoverage.segmentsDeleted += r.segmentsDeleted;
+      }, () => undefined);
+      return;
+    }
+    if (op.kind === 'delete') {
+      const name = `t${op.topic}`;
+      if (!log.topic(name)) return;
+      const done = log.deleteTopic(name);
+      this.entries.push({ kind: 'state', name, parts: [], acks: -1, state: observe(done) });
+      for (const key of [...this.model.keys()]) if (key.startsWith(`${name}-`)) this.model.delete(key);
       return;
     }
     if (op.kind === 'create') {
@@ -110,7 +150,7 @@ export class Scenario {
   }
 }
 
-/** Checks that every partition of `log` holds offsets 0..model-1 contiguously, all visible. */
+/** Checks that every partition of `log` holds offsets logStart..model-1 contiguously, all visible. */
 export function checkContiguous(log: BrokerLog, model: Map<string, number>): void {
   for (const topic of log.topics()) {
     for (const p of topic.partitions) {
@@ -118,7 +158,8 @@ export function checkContiguous(log: BrokerLog, model: Map<string, number>): voi
       const expected = model.get(key) ?? 0;
       if (p.logEndOffset !== expected) throw new Error(`${key}: log end offset ${p.logEndOffset}, expected ${expected}`);
       if (p.highWatermark !== p.logEndOffset) throw new Error(`${key}: high watermark ${p.highWatermark} != log end ${p.logEndOffset}`);
-      let next = 0;
+      if (p.logStartOffset > p.highWatermark) throw new Error(`${key}: log start ${p.logStartOffset} above the high watermark`);
+      let next = p.logStartOffset;
       for (const loc of p.batchesFrom(0)) {
         if (loc.baseOffset !== next) throw new Error(`${key}: batch at ${loc.baseOffset}, expected ${next}`);
         next = loc.lastOffset + 1;
