@@ -75,7 +75,7 @@ export const SETTINGS: readonly Setting[] = [
   setting('message.max.bytes', 'int', '1048588', 'largest record batch accepted', (c, v) => (c.messageMaxBytes = v)),
   setting('socket.request.max.bytes', 'int', '104857600', 'largest request frame accepted', (c, v) => (c.socketRequestMaxBytes = v)),
   setting('queued.max.requests', 'int', '500', 'requests in flight per connection before it stops being read', (c, v) => (c.queuedMaxRequests = v)),
-  setting('queued.max.request.bytes', 'int', '104857600', 'request bytes in flight per connection before it stops being read', (c, v) => (c.queuedMaxRequestBytes = v)),
+  setting('queued.max.request.bytes', 'int', '16777216', 'request bytes in flight per connection before it stops being read', (c, v) => (c.queuedMaxRequestBytes = v)),
   setting('log.level', 'level', 'info', 'debug, info, warn, error or silent', (c, v) => (c.logLevel = v)),
   setting('wal.enabled', 'bool', 'true', 'write-ahead log on disk; false keeps everything in memory only', (c, v) => (c.wal.enabled = v)),
   setting('wal.segment.bytes', 'int', '1073741824', 'WAL segment size before rolling', (c, v) => (c.wal.segmentBytes = v)),
