@@ -4,6 +4,8 @@
  * One line per segment, per entry and per batch, as `key=value` tokens (values with spaces
  * are JSON-quoted):
  *
+ *   checkpoint file=<path> seq=<S> topics=<n> groups=<n> brokerConfigs=<n>   (when retention deleted segments)
+ *   checkpoint-partition topic=<name> partition=<n> logStartOffset=<n> logEndOffset=<n>
  *   segment file=<path> firstSeq=<n> size=<bytes>
  *   entry seq=<n> file=<name> position=<byte> type=TOPIC_CREATED length=<n> topic=<name> topicNum=<n> topicId=<base64url> partitionCount=<n>
  *   config topic=<name> key=<k> value=<v>
@@ -26,12 +28,16 @@
  * Entry framing is always checked (nothing past a bad entry can be read). With `verify`,
  * every batch CRC (CRC-32C of bytes 21..end) and per-partition offset continuity are
  * checked too, and the dump stops at the first violation, naming file and byte position.
+ * Partitions may start above 0 (retention): their start offsets come from the newest usable
+ * checkpoint, and entries of topics deleted before it are printed but not checked.
  */
 
 import { BatchField, compressionName, computeBatchCrc, forEachBatch, type BatchHeader } from '../../protocol/record-batch.js';
 import { ENTRY_TYPE_NAMES, EntryType, type WalEntry } from './framing.js';
 import { nodeFileSystem, type WalFileSystem } from './fs.js';
 import { isCuttable, produceRecordsPosition, scanWal, type EntryLocation } from './recovery.js';
+import { silentLogger } from '../logger.js';
+import { loadCheckpoint } from './checkpoint.js';
 import { listSegmentFiles, walDir } from './segments.js';
 import type { StateEntry } from './state-entries.js';
 
@@ -92,6 +98,31 @@ export async function dumpLog(options: DumpOptions): Promise<DumpResult> {
   }
   const topicNames = new Map<number, string>();
   const nextOffset = new Map<string, number>();
+  // Segments deleted by retention: the checkpoint says where each partition starts.
+  const firstSeq = files[0]?.firstSeq ?? 0;
+  let checkpointSeq = 0;
+  let deletedBelow = 0;
+  const startsAt = new Map<string, { start: number; end: number }>();
+  try {
+    const { checkpoint, path: ckptPath, rejected } = await loadCheckpoint(fs, options.dataDir, firstSeq, silentLogger, false);
+    for (const r of rejected) write(`checkpoint-rejected reason=${v(r)}`);
+    if (checkpoint !== null) {
+      checkpointSeq = checkpoint.seq;
+      deletedBelow = checkpoint.nextTopicNum;
+      write(`checkpoint file=${v(ckptPath!)} seq=${checkpoint.seq} topics=${checkpoint.topics.length} groups=${checkpoint.groups.length} brokerConfigs=${checkpoint.brokerConfigs.size}`);
+      for (const t of checkpoint.topics) {
+        topicNames.set(t.topicNum, t.name);
+        t.partitions.forEach((p, i) => {
+          startsAt.set(`${t.topicNum}:${i}`, { start: p.logStartOffset, end: p.logEndOffset });
+          write(`checkpoint-partition topic=${v(t.name)} partition=${i} logStartOffset=${p.logStartOffset} logEndOffset=${p.logEndOffset}`);
+        });
+      }
+    } else if (firstSeq > 0 && verify) {
+      return fail({ file: files[0]!.path, position: 0, reason: `the WAL starts at entry ${firstSeq} but no usable checkpoint covers the entries before it` });
+    }
+  } catch (err) {
+    return fail({ file: dir, position: 0, reason: `cannot read the checkpoints: ${(err as Error).message}` });
+  }
 
   const visit = (entry: WalEntry, at: EntryLocation): void => {
     const name = at.segment.path.slice(at.segment.path.lastIndexOf('/') + 1);
@@ -115,10 +146,20 @@ export async function dumpLog(options: DumpOptions): Promise<DumpResult> {
       const recordsPos = produceRecordsPosition(at.position, entry.parts.length, before);
       before += part.records.length;
       const key = `${part.topicNum}:${part.partition}`;
-      const expected = nextOffset.get(key) ?? 0;
-      if (verify && !topicNames.has(part.topicNum)) throw new Violation(at.position, `PRODUCE entry for unknown topic number ${part.topicNum}`);
-      if (verify && part.baseOffset !== expected) {
-        throw new Violation(at.position, `offsets of ${topic}-${part.partition} do not follow on: expected ${expected}, entry has ${part.baseOffset}`);
+      const deletedTopic = at.seq < checkpointSeq && !topicNames.has(part.topicNum) && part.topicNum < deletedBelow;
+      if (verify && !topicNames.has(part.topicNum) && !deletedTopic) throw new Violation(at.position, `PRODUCE entry for unknown topic number ${part.topicNum}`);
+      const seen = nextOffset.get(key);
+      const known = startsAt.get(key);
+      if (verify && !deletedTopic && seen === undefined && known !== undefined) {
+        // The first batch still in the WAL: older ones went with deleted segments.
+        if (at.seq < checkpointSeq && part.baseOffset > known.start) {
+          throw new Violation(at.position, `${topic}-${part.partition} starts at ${known.start} (checkpoint) but its first batch in the WAL is at ${part.baseOffset}`);
+        }
+        if (at.seq >= checkpointSeq && part.baseOffset !== known.end) {
+          throw new Violation(at.position, `offsets of ${topic}-${part.partition} do not follow on: the checkpoint ends at ${known.end}, entry has ${part.baseOffset}`);
+        }
+      } else if (verify && !deletedTopic && part.baseOffset !== (seen ?? 0)) {
+        throw new Violation(at.position, `offsets of ${topic}-${part.partition} do not follow on: expected ${seen ?? 0}, entry has ${part.baseOffset}`);
       }
       let off = part.baseOffset;
       const whole = forEachBatch(part.records, (b: BatchHeader) => {
@@ -131,14 +172,14 @@ export async function dumpLog(options: DumpOptions): Promise<DumpResult> {
             `producerEpoch=${b.producerEpoch} baseSequence=${b.baseSequence} leaderEpoch=${b.partitionLeaderEpoch} ` +
             `compression=${compressionName(b.attributes)} crc=${crcOk ? 'valid' : 'INVALID'}`,
         );
-        if (!verify) return;
+        if (!verify || deletedTopic) return;
         if (!crcOk) throw new Violation(position, `batch CRC mismatch in ${topic}-${part.partition} at offset ${b.baseOffset}`);
         if (b.magic !== 2) throw new Violation(position + BatchField.magic, `batch magic ${b.magic}`);
         if (b.baseOffset !== off) throw new Violation(position, `batch base offset ${b.baseOffset} in ${topic}-${part.partition} where ${off} was expected`);
         off = b.baseOffset + b.lastOffsetDelta + 1;
       });
-      if (verify && !whole) throw new Violation(recordsPos, `record set of ${topic}-${part.partition} ends inside a batch`);
-      if (verify && off - part.baseOffset !== part.recordCount) {
+      if (verify && !deletedTopic && !whole) throw new Violation(recordsPos, `record set of ${topic}-${part.partition} ends inside a batch`);
+      if (verify && !deletedTopic && off - part.baseOffset !== part.recordCount) {
         throw new Violation(recordsPos, `${topic}-${part.partition}: entry says ${part.recordCount} records, its batches hold ${off - part.baseOffset}`);
       }
       nextOffset.set(key, part.baseOffset + part.recordCount);
