@@ -92,9 +92,8 @@ async function offsetForTimestamp(log: BrokerLog, partition: PartitionState, tar
   const end = partition.highWatermark;
   const index = partition.index;
   for (let row = index.findRow(start); row < index.count && index.baseOffsetAt(row) < end; row++) {
-    const loc = index.get(row);
-    if (loc.maxTimestamp < target) continue;
-    const found = await searchBatch(log, loc, start, (h, records) => firstRecordAtOrAfter(h, records, target, start));
+    if (index.maxTimestampAt(row) < target) continue;
+    const found = await searchBatch(log, index.get(row), start, (h, records) => firstRecordAtOrAfter(h, records, target, start));
     if (found !== null) return found;
   }
   return null;
@@ -105,13 +104,12 @@ async function offsetOfMaxTimestamp(log: BrokerLog, partition: PartitionState): 
   const start = partition.logStartOffset;
   const end = partition.highWatermark;
   const index = partition.index;
-  let best: BatchLocation | null = null;
+  let best = -1;
   for (let row = index.findRow(start); row < index.count && index.baseOffsetAt(row) < end; row++) {
-    const loc = index.get(row);
-    if (best === null || loc.maxTimestamp > best.maxTimestamp) best = loc;
+    if (best < 0 || index.maxTimestampAt(row) > index.maxTimestampAt(best)) best = row;
   }
-  if (best === null) return null;
-  return searchBatch(log, best, start, (h, records) => recordWithMaxTimestamp(h, records, start));
+  if (best < 0) return null;
+  return searchBatch(log, index.get(best), start, (h, records) => recordWithMaxTimestamp(h, records, start));
 }
 
 function answer(out: ListOffsetsResponseListOffsetsPartitionResponse, found: Found | null): void {

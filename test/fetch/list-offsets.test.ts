@@ -93,7 +93,7 @@ describe('ListOffsets', () => {
 
   it('reads batches back from the WAL when they left memory', async () => {
     const partition = broker.broker.log.partition('times', 0)!;
-    for (let row = 0; row < partition.index.count; row++) partition.index.dropBytes(row);
+    for (let row = partition.index.first; row < partition.index.count; row++) partition.index.dropBytes(row);
     expect(await listOffset(client, 'times', 0, 1005)).toMatchObject({ offset: 1n, timestamp: 1010n });
     expect(await listOffset(client, 'times', 0, -3)).toMatchObject({ offset: 4n, timestamp: 5005n });
   });
