@@ -99,17 +99,28 @@ async function offsetForTimestamp(log: BrokerLog, partition: PartitionState, tar
   return null;
 }
 
-/** The first record carrying the largest timestamp of the partition. */
+/**
+ * The first record carrying the largest timestamp of the partition. A batch straddling
+ * the log start offset is read, since its max timestamp may belong to a trimmed record;
+ * every later batch is judged by its index max timestamp.
+ */
 async function offsetOfMaxTimestamp(log: BrokerLog, partition: PartitionState): Promise<Found | null> {
   const start = partition.logStartOffset;
   const end = partition.highWatermark;
   const index = partition.index;
+  const max = (h: ReturnType<typeof readBatchHeader>, records: Buffer): TimestampedOffset | null => recordWithMaxTimestamp(h, records, start);
+  let row = index.findRow(start);
+  let straddling: Found | null = null;
+  if (row < index.count && index.baseOffsetAt(row) < start && index.baseOffsetAt(row) < end) {
+    straddling = await searchBatch(log, index.get(row), start, max);
+    row++;
+  }
   let best = -1;
-  for (let row = index.findRow(start); row < index.count && index.baseOffsetAt(row) < end; row++) {
+  for (; row < index.count && index.baseOffsetAt(row) < end; row++) {
     if (best < 0 || index.maxTimestampAt(row) > index.maxTimestampAt(best)) best = row;
   }
-  if (best < 0) return null;
-  return searchBatch(log, index.get(best), start, (h, records) => recordWithMaxTimestamp(h, records, start));
+  if (best < 0 || (straddling !== null && straddling.timestamp >= index.maxTimestampAt(best))) return straddling;
+  return searchBatch(log, index.get(best), start, max);
 }
 
 function answer(out: ListOffsetsResponseListOffsetsPartitionResponse, found: Found | null): void {
