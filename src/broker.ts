@@ -104,7 +104,13 @@ export async function runBroker(config: BrokerConfig, logger: Logger): Promise<R
     );
   }
   if (!config.wal.enabled) logger.warn('wal.enabled=false: data is kept in memory only and is lost when the broker stops');
-  const log = await BrokerLog.open({ dataDir: config.dataDir, config: config.wal, logger });
+  const log = await BrokerLog.open({
+    dataDir: config.dataDir,
+    config: config.wal,
+    logger,
+    retention: { retentionMs: config.logRetentionMs, retentionBytes: config.logRetentionBytes },
+  });
+  log.startRetentionTimer(config.logRetentionCheckIntervalMs);
   const broker = new Broker(config, log, logger, clusterId);
   const listener = new Listener({
     host: config.host,
