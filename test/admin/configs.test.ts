@@ -9,6 +9,7 @@ import { createTopic } from '../fetch/support.js';
 import { WireClient } from '../support/wire-client.js';
 import { Op, alterConfigs, configsOf, describeConfigs } from './support.js';
 import { ProduceApi, type ProduceResponse } from '../../protocol/generated/produce.js';
+import { CreateTopicsApi, createCreateTopicsRequest, createCreateTopicsRequestCreatableTopic, type CreateTopicsResponse } from '../../protocol/generated/create-topics.js';
 
 const TOPIC = 2;
 const BROKER = 4;
@@ -151,6 +152,25 @@ describe('configs', () => {
     const [validated] = await alterConfigs(client, [{ type: TOPIC, name: 'plain', configs: [['retention.ms', Op.SET, '5']] }], true);
     expect(validated!.errorCode).toBe(0);
     expect(broker.broker.log.topic('plain')!.configs.has('retention.ms')).toBe(false);
+  });
+
+  it('validates retention configs at CreateTopics too', async () => {
+    for (const [name, value] of [
+      ['retention.ms', '-7'],
+      ['retention.bytes', '1.5'],
+      ['cleanup.policy', 'shred'],
+    ] as const) {
+      const request = createCreateTopicsRequest();
+      const topic = createCreateTopicsRequestCreatableTopic();
+      topic.name = 'rejected';
+      topic.numPartitions = 1;
+      topic.replicationFactor = 1;
+      topic.configs = [{ name, value, unknownTaggedFields: [] }];
+      request.topics = [topic];
+      const response = await client.request<CreateTopicsResponse>(CreateTopicsApi.apiKey, 7, request);
+      expect(response.topics[0]!.errorCode, name).toBe(ErrorCode.INVALID_CONFIG);
+    }
+    expect(broker.broker.log.topic('rejected')).toBeUndefined();
   });
 
   it('sets dynamic broker defaults, which topics inherit, and every change survives a restart', async () => {
