@@ -45,7 +45,7 @@ export type { RetentionDefaults, RetentionResult } from './retention.js';
 export type Acks = 0 | 1 | -1;
 
 /** What the log needs of a validated batch (protocol/record-batch.ts BatchHeader fits). */
-export type BatchDescriptor = Pick<BatchHeader, 'position' | 'size' | 'lastOffsetDelta' | 'maxTimestamp'>;
+export type BatchDescriptor = Pick<BatchHeader, 'position' | 'size' | 'lastOffsetDelta' | 'maxTimestamp' | 'crc'>;
 
 /**
  * One partition's record set of a Produce request, already validated by the caller.
@@ -365,6 +365,7 @@ export class BrokerLog {
         recordCount: end - base,
         maxTimestamp: p.maxTimestamp,
         records: p.records,
+        batches: p.batches,
       };
     }
 
