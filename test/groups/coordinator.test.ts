@@ -5,7 +5,7 @@
 
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../protocol/generated/errors.js';
-import { GroupCoordinator, MemoryOffsetStore, type JoinInput, type JoinResult, type Protocol, type SyncResult } from '../../src/groups/index.js';
+import { GroupCoordinator, MemoryOffsetStore, type JoinInput, type JoinResult, type Protocol } from '../../src/groups/index.js';
 import { ManualScheduler } from './manual-scheduler.js';
 
 const SESSION = 10_000;
@@ -409,5 +409,3 @@ describe('group coordinator state machine', () => {
     expect(after.value!.errorCode).toBe(ErrorCode.NOT_COORDINATOR);
   });
 });
-
-export type { SyncResult };

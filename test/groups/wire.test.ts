@@ -201,3 +201,24 @@ describe('consumer groups over the wire', () => {
     expect(listed.groups.map((g) => g.groupId)).toContain('flow');
   });
 });
+
+describe('broker shutdown with a held JoinGroup', () => {
+  it('answers the held join with NOT_COORDINATOR instead of waiting out the rebalance timeout', async () => {
+    const own = await startBroker({ logger: 'silent' });
+    const [a, b] = [await WireClient.open(own.port), await WireClient.open(own.port)];
+    try {
+      const ja = await joinGroup(a, 'held', { version: 3, rebalanceTimeoutMs: 300_000 });
+      await syncGroup(a, 'held', ja.memberId, 1, { [ja.memberId]: '' });
+      const held = joinGroup(b, 'held', { version: 3, rebalanceTimeoutMs: 300_000 });
+      expect(await heartbeat(a, 'held', ja.memberId, 1)).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+      const started = Date.now();
+      const closed = own.close();
+      expect((await held).errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+      await closed;
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+});
