@@ -14,14 +14,18 @@
  * with an error if the member is removed or replaced, or NOT_COORDINATOR at shutdown, so
  * a connection's ordered responses never stall.
  *
- * Timers, all from the injected scheduler: one session timer per member (re-armed by
- * every heartbeat, join, sync and commit; not armed while the member waits in a join or
- * sync, like Kafka's keep-alive rule), one per pending member id handed out with
- * MEMBER_ID_REQUIRED, the rebalance deadline, and the initial rebalance delay
- * (`group.initial.rebalance.delay.ms`) that lets a starting group gather its members.
+ * Timers, all from the injected scheduler (no polling loop): one session timer per
+ * member (re-armed by every heartbeat, join, sync and commit; not armed while the member
+ * waits in a join or sync, like Kafka's keep-alive rule), one per pending member id handed
+ * out with MEMBER_ID_REQUIRED, the rebalance deadline (dynamic members that have not
+ * rejoined by then are dropped; static ones stay until their session expires), the sync
+ * deadline (members of a new generation that send no SyncGroup within the rebalance
+ * timeout are dropped), and the initial rebalance delay (`group.initial.rebalance.delay.ms`)
+ * that lets a starting group gather its members.
  */
 
 import { ErrorCode } from '../../protocol/generated/errors.js';
+import { sameProtocols, selectProtocol, supportsProtocols } from './protocols.js';
 import type { Scheduler, TimerHandle } from './scheduler.js';
 import type { GroupState, GroupSummary, JoinInput, JoinResult, LeaveResult, MemberIdentity, Protocol, SyncInput, SyncResult } from './types.js';
 
@@ -60,10 +64,6 @@ function syncError(errorCode: number): SyncResult {
   return { errorCode, protocolType: null, protocolName: null, assignment: NO_BYTES };
 }
 
-function sameProtocols(a: Protocol[], b: Protocol[]): boolean {
-  return a.length === b.length && a.every((p, i) => p.name === b[i]!.name && p.metadata.equals(b[i]!.metadata));
-}
-
 export class Group {
   state: GroupState = 'Empty';
   generationId = 0;
@@ -77,6 +77,9 @@ export class Group {
   private readonly pendingMembers = new Map<string, TimerHandle>();
   private readonly pendingJoins = new Map<string, JoinReply>();
   private readonly pendingSyncs = new Map<string, SyncReply>();
+  /** Members of a new generation that have not sent SyncGroup yet, and the deadline for them. */
+  private readonly awaitingSync = new Set<string>();
+  private syncTimer: TimerHandle | null = null;
   private rebalanceTimer: TimerHandle | null = null;
   private initialDelay: { timer: TimerHandle; remainingMs: number; newMemberAdded: boolean } | null = null;
 
@@ -102,7 +105,7 @@ export class Group {
 
   join(input: JoinInput, reply: JoinReply): void {
     if (this.state === 'Dead') return reply(joinError(ErrorCode.COORDINATOR_NOT_AVAILABLE, input.memberId));
-    if (!this.supportsProtocols(input.protocolType, input.protocols, input.memberId)) {
+    if (!supportsProtocols(this.protocolType, this.members.values(), input.memberId, input.protocolType, input.protocols)) {
       return reply(joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, input.memberId));
     }
     if (input.memberId === '') return this.joinUnknownMember(input, reply);
@@ -113,9 +116,9 @@ export class Group {
       this.pendingMembers.delete(input.memberId);
       return this.addMemberAndRebalance(input, input.memberId, reply);
     }
-    if (this.isFenced(input.memberId, input.groupInstanceId)) return reply(joinError(ErrorCode.FENCED_INSTANCE_ID, input.memberId));
-    const member = this.members.get(input.memberId);
-    if (member === undefined) return reply(joinError(ErrorCode.UNKNOWN_MEMBER_ID, input.memberId));
+    const error = this.memberError(input.memberId, input.groupInstanceId);
+    if (error !== ErrorCode.NONE) return reply(joinError(error, input.memberId));
+    const member = this.members.get(input.memberId)!;
 
     switch (this.state) {
       case 'PreparingRebalance':
@@ -125,15 +128,17 @@ export class Group {
         // hand it the same generation instead of starting another rebalance.
         if (sameProtocols(member.protocols, input.protocols)) {
           this.touch(member);
-          return reply(this.joinResult(member.memberId, false));
+          return reply(this.joinResult(member.memberId));
         }
         return this.updateMemberAndRebalance(member, input, reply);
       case 'Stable':
+        // The leader rejoining forces a rebalance: that is how it reacts to metadata
+        // changes (new partitions) that do not change any member's metadata.
         if (member.memberId === this.leaderId || !sameProtocols(member.protocols, input.protocols)) {
           return this.updateMemberAndRebalance(member, input, reply);
         }
         this.touch(member);
-        return reply(this.joinResult(member.memberId, false));
+        return reply(this.joinResult(member.memberId));
       default:
         return reply(joinError(ErrorCode.UNKNOWN_MEMBER_ID, input.memberId));
     }
@@ -143,7 +148,7 @@ export class Group {
     const memberId = this.options.newMemberId(input.clientId);
     if (input.groupInstanceId !== null) {
       const previous = this.staticMembers.get(input.groupInstanceId);
-      if (previous !== undefined && this.members.has(previous)) return this.replaceStaticMember(previous, memberId, input, reply);
+      if (previous !== undefined) return this.replaceStaticMember(previous, memberId, input, reply);
       return this.addMemberAndRebalance(input, memberId, reply);
     }
     if (input.requireKnownMemberId) {
@@ -176,13 +181,17 @@ export class Group {
     this.tryCompleteJoin();
   }
 
-  private updateMemberAndRebalance(member: Member, input: JoinInput, reply: JoinReply): void {
+  private updateMember(member: Member, input: JoinInput): void {
     member.clientId = input.clientId;
     member.clientHost = input.clientHost;
     member.sessionTimeoutMs = input.sessionTimeoutMs;
     member.rebalanceTimeoutMs = input.rebalanceTimeoutMs;
     member.protocolType = input.protocolType;
     member.protocols = input.protocols;
+  }
+
+  private updateMemberAndRebalance(member: Member, input: JoinInput, reply: JoinReply): void {
+    this.updateMember(member, input);
     this.holdJoin(member, reply);
     this.maybePrepareRebalance();
     this.tryCompleteJoin();
@@ -190,34 +199,35 @@ export class Group {
 
   /**
    * A static member (known group.instance.id) rejoins without its member id, e.g. after
-   * a restart: the new id replaces the old one, and the old id is fenced. With unchanged
-   * metadata in a Stable group it gets the current generation without a rebalance.
+   * a restart: the new id replaces the old one, which is fenced from now on. In a Stable
+   * group whose chosen protocol stays the same it gets the current generation without a
+   * rebalance (the leader learns it leads only from v9, with skipAssignment; before v9
+   * the answer names the previous leader id so the member does not run an assignment).
    */
   private replaceStaticMember(oldId: string, newId: string, input: JoinInput, reply: JoinReply): void {
+    const previousLeader = this.leaderId ?? '';
     const member = this.members.get(oldId)!;
     this.pendingJoins.get(oldId)?.(joinError(ErrorCode.FENCED_INSTANCE_ID, oldId));
     this.pendingJoins.delete(oldId);
     this.pendingSyncs.get(oldId)?.(syncError(ErrorCode.FENCED_INSTANCE_ID));
     this.pendingSyncs.delete(oldId);
+    if (this.awaitingSync.delete(oldId)) this.awaitingSync.add(newId);
     this.members.delete(oldId);
     member.memberId = newId;
     this.members.set(newId, member);
     this.staticMembers.set(input.groupInstanceId!, newId);
     if (this.leaderId === oldId) this.leaderId = newId;
+    this.updateMember(member, input);
 
-    if (this.state === 'Stable' && sameProtocols(member.protocols, input.protocols) && member.protocolType === input.protocolType) {
-      member.clientId = input.clientId;
-      member.clientHost = input.clientHost;
-      member.sessionTimeoutMs = input.sessionTimeoutMs;
-      member.rebalanceTimeoutMs = input.rebalanceTimeoutMs;
+    if (this.state === 'Stable' && selectProtocol([...this.members.values()]) === this.protocolName) {
       this.touch(member);
       const isLeader = newId === this.leaderId;
-      const skip = isLeader && input.supportsSkipAssignment;
-      const result = this.joinResult(newId, skip);
-      if (!skip) result.members = [];
-      return reply(result);
+      if (input.supportsSkipAssignment) return reply({ ...this.joinResult(newId), skipAssignment: isLeader });
+      return reply({ ...this.joinResult(newId), leader: previousLeader, members: [] });
     }
-    this.updateMemberAndRebalance(member, input, reply);
+    this.holdJoin(member, reply);
+    if (this.state === 'Stable' || this.state === 'CompletingRebalance') this.prepareRebalance();
+    this.tryCompleteJoin();
   }
 
   private holdJoin(member: Member, reply: JoinReply): void {
@@ -231,16 +241,22 @@ export class Group {
     if (this.state === 'Stable' || this.state === 'CompletingRebalance' || this.state === 'Empty') this.prepareRebalance();
   }
 
+  private rebalanceTimeoutMs(): number {
+    let timeout = 0;
+    for (const m of this.members.values()) timeout = Math.max(timeout, m.rebalanceTimeoutMs);
+    return timeout;
+  }
+
   private prepareRebalance(): void {
     if (this.state === 'CompletingRebalance') this.resetAssignments(ErrorCode.REBALANCE_IN_PROGRESS);
+    this.clearAwaitingSync();
     const wasEmpty = this.state === 'Empty';
     this.state = 'PreparingRebalance';
-    const rebalanceTimeoutMs = Math.max(0, ...[...this.members.values()].map((m) => m.rebalanceTimeoutMs));
+    const rebalanceTimeoutMs = this.rebalanceTimeoutMs();
     const delayMs = this.options.settings.initialRebalanceDelayMs;
     if (wasEmpty && delayMs > 0) {
-      const first = Math.min(delayMs, rebalanceTimeoutMs);
       this.initialDelay = {
-        timer: this.options.scheduler.schedule(first, () => this.onInitialDelay()),
+        timer: this.options.scheduler.schedule(delayMs, () => this.onInitialDelay()),
         remainingMs: Math.max(rebalanceTimeoutMs - delayMs, 0),
         newMemberAdded: false,
       };
@@ -270,36 +286,50 @@ export class Group {
     if (this.pendingJoins.size === this.members.size && this.pendingMembers.size === 0) this.completeJoin();
   }
 
-  /** Ends the join phase: drops members that did not rejoin, starts the next generation. */
+  /**
+   * Ends the join phase: drops dynamic members that did not rejoin (static members stay,
+   * until their session expires), elects a leader among the members that did, and
+   * starts the next generation.
+   */
   private completeJoin(): void {
     if (this.state !== 'PreparingRebalance') return;
     this.rebalanceTimer?.cancel();
     this.rebalanceTimer = null;
     this.initialDelay?.timer.cancel();
     this.initialDelay = null;
-    for (const member of [...this.members.values()]) if (!this.pendingJoins.has(member.memberId)) this.removeMember(member);
+    for (const member of [...this.members.values()]) {
+      if (!this.pendingJoins.has(member.memberId) && member.groupInstanceId === null) this.removeMember(member);
+    }
+    if (this.leaderId === null || !this.pendingJoins.has(this.leaderId)) this.leaderId = this.pendingJoins.keys().next().value ?? null;
+    if (this.leaderId === null && this.members.size > 0) {
+      // Only static members that have not rejoined are left: wait another rebalance
+      // timeout, during which they rejoin or their sessions expire.
+      this.rebalanceTimer = this.options.scheduler.schedule(this.rebalanceTimeoutMs(), () => this.completeJoin());
+      return;
+    }
 
     this.generationId++;
     if (this.members.size === 0) {
       this.state = 'Empty';
       this.protocolName = null;
-      this.leaderId = null;
       this.options.onEmpty(this);
       return;
     }
     this.state = 'CompletingRebalance';
-    this.protocolName = this.selectProtocol();
-    if (this.leaderId === null || !this.members.has(this.leaderId)) this.leaderId = this.members.keys().next().value!;
+    this.protocolName = selectProtocol([...this.members.values()]);
     const joins = [...this.pendingJoins];
     this.pendingJoins.clear();
     for (const [memberId, reply] of joins) {
-      const member = this.members.get(memberId)!;
-      this.touch(member);
-      reply(this.joinResult(memberId, false));
+      this.touch(this.members.get(memberId)!);
+      reply(this.joinResult(memberId));
     }
+    // Every member must now send SyncGroup within the rebalance timeout (Kafka's pending sync).
+    for (const memberId of this.members.keys()) this.awaitingSync.add(memberId);
+    const generation = this.generationId;
+    this.syncTimer = this.options.scheduler.schedule(this.rebalanceTimeoutMs(), () => this.expireAwaitingSync(generation));
   }
 
-  private joinResult(memberId: string, skipAssignment: boolean): JoinResult {
+  private joinResult(memberId: string): JoinResult {
     const isLeader = memberId === this.leaderId;
     return {
       errorCode: ErrorCode.NONE,
@@ -311,7 +341,7 @@ export class Group {
       members: isLeader
         ? [...this.members.values()].map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, metadata: this.metadataOf(m) }))
         : [],
-      skipAssignment,
+      skipAssignment: false,
     };
   }
 
@@ -319,36 +349,13 @@ export class Group {
     return member.protocols.find((p) => p.name === this.protocolName)?.metadata ?? NO_BYTES;
   }
 
-  /** A protocol every member supports, chosen by the members' first preferences. */
-  private selectProtocol(): string {
-    const members = [...this.members.values()];
-    const candidates = members[0]!.protocols.map((p) => p.name).filter((name) => members.every((m) => m.protocols.some((p) => p.name === name)));
-    const votes = new Map<string, number>(candidates.map((c) => [c, 0]));
-    for (const m of members) {
-      const vote = m.protocols.find((p) => votes.has(p.name));
-      if (vote !== undefined) votes.set(vote.name, votes.get(vote.name)! + 1);
-    }
-    let best = candidates[0]!;
-    for (const c of candidates) if (votes.get(c)! > votes.get(best)!) best = c;
-    return best;
-  }
-
-  /** Can a member with these protocols join (or rejoin) the group as it is? */
-  private supportsProtocols(protocolType: string, protocols: Protocol[], memberId: string): boolean {
-    if (protocolType === '' || protocols.length === 0) return false;
-    const others = [...this.members.values()].filter((m) => m.memberId !== memberId);
-    if (others.length === 0) return true;
-    if (protocolType !== this.protocolType) return false;
-    return protocols.some((p) => others.every((m) => m.protocols.some((q) => q.name === p.name)));
-  }
-
   // ---- SyncGroup, Heartbeat, LeaveGroup --------------------------------------------
 
   sync(input: SyncInput, reply: SyncReply): void {
     if (this.state === 'Dead') return reply(syncError(ErrorCode.COORDINATOR_NOT_AVAILABLE));
-    if (this.isFenced(input.memberId, input.groupInstanceId)) return reply(syncError(ErrorCode.FENCED_INSTANCE_ID));
-    const member = this.members.get(input.memberId);
-    if (member === undefined) return reply(syncError(ErrorCode.UNKNOWN_MEMBER_ID));
+    const error = this.memberError(input.memberId, input.groupInstanceId);
+    if (error !== ErrorCode.NONE) return reply(syncError(error));
+    const member = this.members.get(input.memberId)!;
     if (input.generationId !== this.generationId) return reply(syncError(ErrorCode.ILLEGAL_GENERATION));
     if ((input.protocolType !== null && input.protocolType !== this.protocolType) || (input.protocolName !== null && input.protocolName !== this.protocolName)) {
       return reply(syncError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL));
@@ -360,11 +367,13 @@ export class Group {
         const previous = this.pendingSyncs.get(member.memberId);
         if (previous !== undefined) previous(syncError(ErrorCode.REBALANCE_IN_PROGRESS));
         this.pendingSyncs.set(member.memberId, reply);
+        this.synced(member.memberId);
         this.touch(member);
         if (member.memberId === this.leaderId) this.completeSync(input.assignments);
         return;
       }
       case 'Stable':
+        this.synced(member.memberId);
         this.touch(member);
         return reply(this.syncResult(member));
       default:
@@ -400,12 +409,35 @@ export class Group {
     }
   }
 
+  private synced(memberId: string): void {
+    if (this.awaitingSync.delete(memberId) && this.awaitingSync.size === 0) this.clearAwaitingSync();
+  }
+
+  private clearAwaitingSync(): void {
+    this.awaitingSync.clear();
+    this.syncTimer?.cancel();
+    this.syncTimer = null;
+  }
+
+  /** Members that joined a generation but never sent SyncGroup are removed, and the group rebalances. */
+  private expireAwaitingSync(generation: number): void {
+    this.syncTimer = null;
+    if (generation !== this.generationId || (this.state !== 'CompletingRebalance' && this.state !== 'Stable')) return;
+    for (const memberId of [...this.awaitingSync]) {
+      const member = this.members.get(memberId);
+      if (member !== undefined) this.removeMember(member);
+    }
+    this.awaitingSync.clear();
+    this.prepareRebalance();
+    this.tryCompleteJoin();
+  }
+
   heartbeat(memberId: string, groupInstanceId: string | null, generationId: number): number {
     if (this.state === 'Dead') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    if (this.isFenced(memberId, groupInstanceId)) return ErrorCode.FENCED_INSTANCE_ID;
-    const member = this.members.get(memberId);
-    if (member === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
+    const error = this.memberError(memberId, groupInstanceId);
+    if (error !== ErrorCode.NONE) return error;
     if (generationId !== this.generationId) return ErrorCode.ILLEGAL_GENERATION;
+    const member = this.members.get(memberId)!;
     switch (this.state) {
       case 'PreparingRebalance':
         this.touch(member);
@@ -424,50 +456,54 @@ export class Group {
     return identities.map((identity) => {
       const result = (errorCode: number): LeaveResult => ({ ...identity, errorCode });
       if (this.state === 'Dead') return result(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+      if (identity.memberId === '') {
+        const holder = identity.groupInstanceId === null ? undefined : this.staticMembers.get(identity.groupInstanceId);
+        if (holder === undefined) return result(ErrorCode.UNKNOWN_MEMBER_ID);
+        this.removeMemberAndUpdate(this.members.get(holder)!);
+        return result(ErrorCode.NONE);
+      }
       const pending = this.pendingMembers.get(identity.memberId);
-      if (pending !== undefined && identity.groupInstanceId === null) {
+      if (pending !== undefined) {
         pending.cancel();
         this.pendingMembers.delete(identity.memberId);
         this.tryCompleteJoin();
         return result(ErrorCode.NONE);
       }
-      let memberId = identity.memberId;
-      if (identity.groupInstanceId !== null) {
-        const holder = this.staticMembers.get(identity.groupInstanceId);
-        if (holder === undefined) return result(ErrorCode.UNKNOWN_MEMBER_ID);
-        if (memberId !== '' && holder !== memberId) return result(ErrorCode.FENCED_INSTANCE_ID);
-        memberId = holder;
-      }
-      const member = this.members.get(memberId);
-      if (member === undefined) return result(ErrorCode.UNKNOWN_MEMBER_ID);
-      this.removeMemberAndUpdate(member);
+      const error = this.memberError(identity.memberId, identity.groupInstanceId);
+      if (error !== ErrorCode.NONE) return result(error);
+      this.removeMemberAndUpdate(this.members.get(identity.memberId)!);
       return result(ErrorCode.NONE);
     });
   }
 
   /**
-   * Offset commits from group members are checked like Kafka does; a commit with a
-   * negative generation and no member is accepted only while the group has no members.
-   * A valid member commit counts as a heartbeat.
+   * Checks an offset commit like Kafka: with generation < 0 and no member (admin tools,
+   * manual offset management) only while the group has no members; otherwise the member
+   * and generation must be current, and not while the group waits for its assignment. A
+   * valid member commit counts as a heartbeat.
    */
   validateCommit(memberId: string, groupInstanceId: string | null, generationId: number): number {
     if (this.state === 'Dead') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     if (generationId < 0 && this.state === 'Empty') return ErrorCode.NONE;
-    if (this.isFenced(memberId, groupInstanceId)) return ErrorCode.FENCED_INSTANCE_ID;
-    const member = this.members.get(memberId);
-    if (member === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (generationId < 0 && memberId === '' && groupInstanceId === null) return ErrorCode.UNKNOWN_MEMBER_ID;
+    const error = this.memberError(memberId, groupInstanceId);
+    if (error !== ErrorCode.NONE) return error;
     if (generationId !== this.generationId) return ErrorCode.ILLEGAL_GENERATION;
     if (this.state === 'CompletingRebalance') return ErrorCode.REBALANCE_IN_PROGRESS;
-    this.touch(member);
+    this.touch(this.members.get(memberId)!);
     return ErrorCode.NONE;
   }
 
   // ---- membership bookkeeping -------------------------------------------------------
 
-  private isFenced(memberId: string, groupInstanceId: string | null): boolean {
-    if (groupInstanceId === null) return false;
-    const holder = this.staticMembers.get(groupInstanceId);
-    return holder !== undefined && holder !== memberId;
+  /** Kafka's validateCurrentMember: a static member's instance id must map to this member id. */
+  private memberError(memberId: string, groupInstanceId: string | null): number {
+    if (groupInstanceId !== null) {
+      const holder = this.staticMembers.get(groupInstanceId);
+      if (holder === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
+      if (holder !== memberId) return ErrorCode.FENCED_INSTANCE_ID;
+    }
+    return this.members.has(memberId) ? ErrorCode.NONE : ErrorCode.UNKNOWN_MEMBER_ID;
   }
 
   /** Re-arms the member's session timer; no timer while it waits in a join or a sync. */
@@ -494,6 +530,7 @@ export class Group {
     member.session?.cancel();
     member.session = null;
     this.members.delete(member.memberId);
+    this.awaitingSync.delete(member.memberId);
     if (member.groupInstanceId !== null && this.staticMembers.get(member.groupInstanceId) === member.memberId) {
       this.staticMembers.delete(member.groupInstanceId);
     }
@@ -537,6 +574,7 @@ export class Group {
     this.rebalanceTimer = null;
     this.initialDelay?.timer.cancel();
     this.initialDelay = null;
+    this.clearAwaitingSync();
     for (const timer of this.pendingMembers.values()) timer.cancel();
     this.pendingMembers.clear();
     for (const member of this.members.values()) member.session?.cancel();

@@ -307,12 +307,67 @@ describe('group coordinator state machine', () => {
     expect(fresh.value).toMatchObject({ errorCode: ErrorCode.NONE, assignment: Buffer.from('A') });
     expect(coordinator.validateCommit('g', 'a-1', 'ia', 2)).toBe(ErrorCode.FENCED_INSTANCE_ID);
 
-    // With other protocols the static rejoin triggers a rebalance.
-    const changed = join('a', '', { groupInstanceId: 'ia', protocols: [range, roundrobin] });
+    // Before v9 the answer names the previous leader id and no members, so the member does
+    // not run an assignment that a Stable group would ignore.
+    const old = join('a', '', { groupInstanceId: 'ia' });
     await settle();
-    expect(changed.done).toBe(false);
-    expect(coordinator.describe('g').state).toBe('PreparingRebalance');
-    expect(coordinator.heartbeat('g', b.value!.memberId, null, 2)).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+    expect(old.value).toMatchObject({ errorCode: ErrorCode.NONE, generationId: 2, memberId: 'a-4', leader: 'a-3', members: [], skipAssignment: false });
+
+    // New protocols that keep the chosen one ('range', all b supports) change nothing either.
+    const more = join('a', '', { groupInstanceId: 'ia', protocols: [range, roundrobin] });
+    await settle();
+    expect(more.value).toMatchObject({ errorCode: ErrorCode.NONE, generationId: 2, memberId: 'a-5' });
+    expect(coordinator.describe('g').state).toBe('Stable');
+
+    // Once the chosen protocol would change, the static rejoin triggers a rebalance.
+    coordinator.leave('g', [{ memberId: b.value!.memberId, groupInstanceId: null }]);
+    const rr = join('a', 'a-5', { groupInstanceId: 'ia', protocols: [range, roundrobin] });
+    await settle();
+    expect(rr.value).toMatchObject({ errorCode: ErrorCode.NONE, generationId: 3, protocolName: 'range' });
+    sync('a-5', 3, { 'a-5': 'A' }, { groupInstanceId: 'ia' });
+    await settle();
+    const changed = join('a', '', { groupInstanceId: 'ia', protocols: [roundrobin] });
+    await settle();
+    expect(changed.value).toMatchObject({ errorCode: ErrorCode.NONE, generationId: 4, memberId: 'a-6', protocolName: 'roundrobin', leader: 'a-6' });
+    expect(coordinator.describe('g').state).toBe('CompletingRebalance');
+  });
+
+  it('keeps static members that miss a rebalance (their session decides), drops dynamic ones', async () => {
+    const [a, s] = await joinTogether(() => [join('a'), join('s', '', { groupInstanceId: 'is' })]);
+    const [ma, ms] = [a.value!.memberId, s.value!.memberId];
+    sync(ms, 1, {}, { groupInstanceId: 'is' });
+    sync(ma, 1, { [ma]: 'A', [ms]: 'S' });
+    await settle();
+    const d = join('d');
+    await settle();
+    // a rejoins, s (static) does not; after the rebalance timeout s is still a member.
+    const ra = join('a', ma);
+    for (let t = 0; t < REBALANCE; t += 5000) {
+      expect(coordinator.heartbeat('g', ms, 'is', 1)).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+      clock.advance(5000);
+    }
+    await settle();
+    expect(ra.value).toMatchObject({ errorCode: ErrorCode.NONE, generationId: 2 });
+    expect(ra.value!.members.map((m) => m.memberId).sort()).toEqual([ma, d.value!.memberId, ms].sort());
+    expect(coordinator.heartbeat('g', ms, 'is', 2)).toBe(ErrorCode.NONE);
+    expect(coordinator.heartbeat('g', ms, 'other-instance', 2)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+  });
+
+  it('removes members that join a generation but never send SyncGroup, then rebalances', async () => {
+    const [a, b] = await joinTogether(() => [join('a'), join('b')]);
+    const [ma, mb] = [a.value!.memberId, b.value!.memberId];
+    const leaderSync = sync(ma, 1, { [ma]: 'A', [mb]: 'B' });
+    await settle();
+    expect(leaderSync.value!.errorCode).toBe(ErrorCode.NONE);
+    // b heartbeats (so its session stays alive) but never syncs.
+    for (let t = 0; t < REBALANCE - 5000; t += 5000) {
+      clock.advance(5000);
+      expect(coordinator.heartbeat('g', mb, null, 1)).toBe(ErrorCode.NONE);
+      expect(coordinator.heartbeat('g', ma, null, 1)).toBe(ErrorCode.NONE);
+    }
+    clock.advance(5000);
+    expect(coordinator.heartbeat('g', mb, null, 1)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect(coordinator.heartbeat('g', ma, null, 1)).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
   });
 
   it('waits group.initial.rebalance.delay.ms for more members, extending while they arrive', async () => {
