@@ -38,6 +38,8 @@ import { InitProducerIdApi, createInitProducerIdRequest, readInitProducerIdReque
 import type { InitProducerIdRequest, InitProducerIdResponse } from './init-producer-id.js';
 import { DescribeConfigsApi, createDescribeConfigsRequest, readDescribeConfigsRequest, writeDescribeConfigsRequest, sizeDescribeConfigsRequest, createDescribeConfigsResponse, readDescribeConfigsResponse, writeDescribeConfigsResponse, sizeDescribeConfigsResponse } from './describe-configs.js';
 import type { DescribeConfigsRequest, DescribeConfigsResponse } from './describe-configs.js';
+import { AlterConfigsApi, createAlterConfigsRequest, readAlterConfigsRequest, writeAlterConfigsRequest, sizeAlterConfigsRequest, createAlterConfigsResponse, readAlterConfigsResponse, writeAlterConfigsResponse, sizeAlterConfigsResponse } from './alter-configs.js';
+import type { AlterConfigsRequest, AlterConfigsResponse } from './alter-configs.js';
 import { SaslAuthenticateApi, createSaslAuthenticateRequest, readSaslAuthenticateRequest, writeSaslAuthenticateRequest, sizeSaslAuthenticateRequest, createSaslAuthenticateResponse, readSaslAuthenticateResponse, writeSaslAuthenticateResponse, sizeSaslAuthenticateResponse } from './sasl-authenticate.js';
 import type { SaslAuthenticateRequest, SaslAuthenticateResponse } from './sasl-authenticate.js';
 import { CreatePartitionsApi, createCreatePartitionsRequest, readCreatePartitionsRequest, writeCreatePartitionsRequest, sizeCreatePartitionsRequest, createCreatePartitionsResponse, readCreatePartitionsResponse, writeCreatePartitionsResponse, sizeCreatePartitionsResponse } from './create-partitions.js';
@@ -68,6 +70,7 @@ export * from './create-topics.js';
 export * from './delete-topics.js';
 export * from './init-producer-id.js';
 export * from './describe-configs.js';
+export * from './alter-configs.js';
 export * from './sasl-authenticate.js';
 export * from './create-partitions.js';
 export * from './delete-groups.js';
@@ -192,6 +195,11 @@ export const DescribeConfigsCodec: ApiCodec<DescribeConfigsRequest, DescribeConf
   createRequest: createDescribeConfigsRequest, readRequest: readDescribeConfigsRequest, writeRequest: writeDescribeConfigsRequest, sizeRequest: sizeDescribeConfigsRequest,
   createResponse: createDescribeConfigsResponse, readResponse: readDescribeConfigsResponse, writeResponse: writeDescribeConfigsResponse, sizeResponse: sizeDescribeConfigsResponse,
 };
+export const AlterConfigsCodec: ApiCodec<AlterConfigsRequest, AlterConfigsResponse> = {
+  ...AlterConfigsApi,
+  createRequest: createAlterConfigsRequest, readRequest: readAlterConfigsRequest, writeRequest: writeAlterConfigsRequest, sizeRequest: sizeAlterConfigsRequest,
+  createResponse: createAlterConfigsResponse, readResponse: readAlterConfigsResponse, writeResponse: writeAlterConfigsResponse, sizeResponse: sizeAlterConfigsResponse,
+};
 export const SaslAuthenticateCodec: ApiCodec<SaslAuthenticateRequest, SaslAuthenticateResponse> = {
   ...SaslAuthenticateApi,
   createRequest: createSaslAuthenticateRequest, readRequest: readSaslAuthenticateRequest, writeRequest: writeSaslAuthenticateRequest, sizeRequest: sizeSaslAuthenticateRequest,
@@ -219,7 +227,7 @@ export const DescribeClusterCodec: ApiCodec<DescribeClusterRequest, DescribeClus
 };
 
 /** Every generated API, ordered by apiKey. */
-export const API_CODECS: readonly ApiCodec[] = [ProduceCodec, FetchCodec, ListOffsetsCodec, MetadataCodec, OffsetCommitCodec, OffsetFetchCodec, FindCoordinatorCodec, JoinGroupCodec, HeartbeatCodec, LeaveGroupCodec, SyncGroupCodec, DescribeGroupsCodec, ListGroupsCodec, SaslHandshakeCodec, ApiVersionsCodec, CreateTopicsCodec, DeleteTopicsCodec, InitProducerIdCodec, DescribeConfigsCodec, SaslAuthenticateCodec, CreatePartitionsCodec, DeleteGroupsCodec, IncrementalAlterConfigsCodec, DescribeClusterCodec];
+export const API_CODECS: readonly ApiCodec[] = [ProduceCodec, FetchCodec, ListOffsetsCodec, MetadataCodec, OffsetCommitCodec, OffsetFetchCodec, FindCoordinatorCodec, JoinGroupCodec, HeartbeatCodec, LeaveGroupCodec, SyncGroupCodec, DescribeGroupsCodec, ListGroupsCodec, SaslHandshakeCodec, ApiVersionsCodec, CreateTopicsCodec, DeleteTopicsCodec, InitProducerIdCodec, DescribeConfigsCodec, AlterConfigsCodec, SaslAuthenticateCodec, CreatePartitionsCodec, DeleteGroupsCodec, IncrementalAlterConfigsCodec, DescribeClusterCodec];
 
 const BY_KEY: (ApiCodec | undefined)[] = [];
 for (const c of API_CODECS) BY_KEY[c.apiKey] = c;

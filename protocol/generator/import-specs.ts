@@ -17,7 +17,7 @@ export const IMPORTED_APIS = [
   'ApiVersions', 'Metadata', 'Produce', 'Fetch', 'ListOffsets', 'FindCoordinator', 'JoinGroup',
   'SyncGroup', 'Heartbeat', 'LeaveGroup', 'OffsetCommit', 'OffsetFetch', 'DescribeGroups',
   'ListGroups', 'DeleteGroups', 'CreateTopics', 'DeleteTopics', 'CreatePartitions',
-  'DescribeConfigs', 'IncrementalAlterConfigs', 'DescribeCluster', 'InitProducerId',
+  'DescribeConfigs', 'AlterConfigs', 'IncrementalAlterConfigs', 'DescribeCluster', 'InitProducerId',
   'SaslHandshake', 'SaslAuthenticate',
 ] as const;
 

@@ -37,7 +37,7 @@ import { DYNAMIC_BROKER_CONFIGS, KNOWN_TOPIC_CONFIGS, invalidBrokerConfigReason,
 import { ResourceType } from './describe-configs.js';
 import { defineHandler, type RequestContext } from './types.js';
 
-const OpType = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
+export const OpType = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
 const STATIC_SETTINGS: ReadonlySet<string> = new Set(SETTINGS.map((s) => s.key));
 
 interface Change {
@@ -45,7 +45,7 @@ interface Change {
   remove: string[];
 }
 
-type Verdict = Change | { errorCode: number; errorMessage: string };
+type Verdict = Change | ResourceOutcome;
 
 function invalid(errorCode: number, errorMessage: string): Verdict {
   return { errorCode, errorMessage };
@@ -103,35 +103,52 @@ function apply(broker: Broker, resource: IncrementalAlterConfigsRequestAlterConf
   }
 }
 
-function failWith(out: IncrementalAlterConfigsResponseAlterConfigsResourceResponse, err: Error): void {
-  out.errorCode =
+function errorOf(err: Error): ResourceOutcome {
+  const errorCode =
     err instanceof UnknownTopicError ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : err instanceof StorageError ? ErrorCode.KAFKA_STORAGE_ERROR : ErrorCode.UNKNOWN_SERVER_ERROR;
-  out.errorMessage = err.message;
+  return { errorCode, errorMessage: err.message };
+}
+
+export interface ResourceOutcome {
+  errorCode: number;
+  errorMessage: string | null;
+}
+
+/**
+ * Validates each resource's changes as a whole and applies the valid ones through the log
+ * (durable before the promise resolves); one outcome per resource, in order. Shared with
+ * the legacy AlterConfigs handler, which states its changes as a whole config set.
+ */
+export function alterResources(
+  broker: Broker,
+  resources: readonly IncrementalAlterConfigsRequestAlterConfigsResource[],
+  validateOnly: boolean,
+): Promise<ResourceOutcome[]> {
+  const key = (r: IncrementalAlterConfigsRequestAlterConfigsResource): string => `${r.resourceType}:${r.resourceName}`;
+  const counts = new Map<string, number>();
+  for (const r of resources) counts.set(key(r), (counts.get(key(r)) ?? 0) + 1);
+  return Promise.all(
+    resources.map((resource): ResourceOutcome | Promise<ResourceOutcome> => {
+      const verdict =
+        counts.get(key(resource))! > 1 ? invalid(ErrorCode.INVALID_REQUEST, `resource ${resource.resourceName} is listed more than once`) : plan(broker, resource);
+      if ('errorCode' in verdict) return verdict;
+      if (validateOnly) return { errorCode: ErrorCode.NONE, errorMessage: null };
+      return apply(broker, resource, verdict).then(() => ({ errorCode: ErrorCode.NONE, errorMessage: null }), errorOf);
+    }),
+  );
 }
 
 function handleIncrementalAlterConfigs(request: IncrementalAlterConfigsRequest, context: RequestContext): Promise<IncrementalAlterConfigsResponse> {
-  const { broker } = context;
-  const response = createIncrementalAlterConfigsResponse();
-  const key = (r: IncrementalAlterConfigsRequestAlterConfigsResource): string => `${r.resourceType}:${r.resourceName}`;
-  const counts = new Map<string, number>();
-  for (const r of request.resources) counts.set(key(r), (counts.get(key(r)) ?? 0) + 1);
-  const pending: Array<Promise<void>> = [];
-  for (const resource of request.resources) {
-    const out = createIncrementalAlterConfigsResponseAlterConfigsResourceResponse();
-    out.resourceType = resource.resourceType;
-    out.resourceName = resource.resourceName;
-    response.responses.push(out);
-    const verdict =
-      counts.get(key(resource))! > 1 ? invalid(ErrorCode.INVALID_REQUEST, `resource ${resource.resourceName} is listed more than once`) : plan(broker, resource);
-    if ('errorCode' in verdict) {
-      out.errorCode = verdict.errorCode;
-      out.errorMessage = verdict.errorMessage;
-      continue;
-    }
-    if (request.validateOnly) continue;
-    pending.push(apply(broker, resource, verdict).then(undefined, (err: Error) => failWith(out, err)));
-  }
-  return Promise.all(pending).then(() => response);
+  return alterResources(context.broker, request.resources, request.validateOnly).then((outcomes) => {
+    const response = createIncrementalAlterConfigsResponse();
+    response.responses = request.resources.map((resource, i): IncrementalAlterConfigsResponseAlterConfigsResourceResponse => ({
+      ...createIncrementalAlterConfigsResponseAlterConfigsResourceResponse(),
+      resourceType: resource.resourceType,
+      resourceName: resource.resourceName,
+      ...outcomes[i]!,
+    }));
+    return response;
+  });
 }
 
 export const incrementalAlterConfigsHandler = defineHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse>({

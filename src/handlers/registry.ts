@@ -3,6 +3,7 @@
  * these ranges; the router dispatches only to them.
  */
 
+import { alterConfigsHandler } from './alter-configs.js';
 import { apiVersionsHandler } from './api-versions.js';
 import { createPartitionsHandler } from './create-partitions.js';
 import { createTopicsHandler } from './create-topics.js';
@@ -26,7 +27,7 @@ import { syncGroupHandler } from './sync-group.js';
 import type { ApiHandler } from './types.js';
 
 const SERVED: readonly ApiHandler[] = [produceHandler, fetchHandler, listOffsetsHandler, metadataHandler, createTopicsHandler,
-  deleteTopicsHandler, createPartitionsHandler, describeConfigsHandler, incrementalAlterConfigsHandler,
+  deleteTopicsHandler, createPartitionsHandler, describeConfigsHandler, alterConfigsHandler, incrementalAlterConfigsHandler,
   findCoordinatorHandler, joinGroupHandler, syncGroupHandler, heartbeatHandler, leaveGroupHandler,
   describeGroupsHandler, listGroupsHandler, deleteGroupsHandler, offsetCommitHandler, offsetFetchHandler];
 
