@@ -55,3 +55,17 @@ describe('configuration', () => {
     for (const s of SETTINGS) expect(readme, s.key).toContain(`| \`${s.key}\` |`);
   });
 });
+
+describe('README API table', () => {
+  it('lists every served API with the versions it advertises', async () => {
+    const { HANDLERS } = await import('../src/handlers/registry.js');
+    const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
+    const rows = readme.split('\n').filter((line) => /^\| [A-Za-z]+ \(\d+\) \|/.test(line));
+    expect(rows).toHaveLength(HANDLERS.length);
+    for (const h of HANDLERS) {
+      const row = rows.find((line) => line.startsWith(`| ${h.name} (${h.apiKey}) |`));
+      expect(row, h.name).toBeDefined();
+      expect(row, h.name).toContain(`${h.minVersion}-${h.maxVersion}`);
+    }
+  });
+});
