@@ -109,6 +109,7 @@ export async function runBroker(config: BrokerConfig, logger: Logger): Promise<R
     config: config.wal,
     logger,
     retention: { retentionMs: config.logRetentionMs, retentionBytes: config.logRetentionBytes },
+    producerIdExpirationMs: config.producerIdExpirationMs,
   });
   log.startRetentionTimer(config.logRetentionCheckIntervalMs);
   const broker = new Broker(config, log, logger, clusterId);

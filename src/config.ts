@@ -30,6 +30,8 @@ export interface BrokerConfig {
   logRetentionBytes: number;
   /** log.retention.check.interval.ms: how often retention runs. */
   logRetentionCheckIntervalMs: number;
+  /** producer.id.expiration.ms: idempotent producer state is dropped after this idle time. */
+  producerIdExpirationMs: number;
 }
 
 type Kind = 'string' | 'int' | 'bool' | 'level' | 'sync';
@@ -86,6 +88,7 @@ export const SETTINGS: readonly Setting[] = [
   setting('log.retention.ms', 'int', '604800000', 'how long data is kept, -1 for ever (topic override: retention.ms)', (c, v) => (c.logRetentionMs = v)),
   setting('log.retention.bytes', 'int', '-1', 'bytes kept per partition, -1 for no limit (topic override: retention.bytes)', (c, v) => (c.logRetentionBytes = v)),
   setting('log.retention.check.interval.ms', 'int', '300000', 'how often retention looks for data to delete', (c, v) => (c.logRetentionCheckIntervalMs = v)),
+  setting('producer.id.expiration.ms', 'int', '86400000', 'how long an idle idempotent producer keeps its sequence state', (c, v) => (c.producerIdExpirationMs = v)),
 ];
 
 const BY_KEY = new Map(SETTINGS.map((s) => [s.key, s]));
@@ -170,6 +173,7 @@ function emptyConfig(): BrokerConfig {
     logRetentionMs: 0,
     logRetentionBytes: 0,
     logRetentionCheckIntervalMs: 0,
+    producerIdExpirationMs: 0,
   };
 }
 
@@ -228,6 +232,7 @@ function validate(c: BrokerConfig): void {
   if (c.logRetentionMs < -1) throw new ConfigError(`log.retention.ms must be -1 (for ever) or >= 0, got ${c.logRetentionMs}`);
   if (c.logRetentionBytes < -1) throw new ConfigError(`log.retention.bytes must be -1 (no limit) or >= 0, got ${c.logRetentionBytes}`);
   if (c.logRetentionCheckIntervalMs <= 0) throw new ConfigError(`log.retention.check.interval.ms must be positive, got ${c.logRetentionCheckIntervalMs}`);
+  if (c.producerIdExpirationMs <= 0) throw new ConfigError(`producer.id.expiration.ms must be positive, got ${c.producerIdExpirationMs}`);
   if (c.wal.groupMaxAgeMs < 0) throw new ConfigError(`wal.group.max.age.ms must be >= 0, got ${c.wal.groupMaxAgeMs}`);
   if (c.dataDir === '') throw new ConfigError('log.dirs must name a directory');
   if (c.dataDir.includes(',')) throw new ConfigError('log.dirs: Sluice uses exactly one data directory');

@@ -31,8 +31,11 @@ import {
   encodePartitionsCreated,
   encodeTopicConfigsAltered,
   encodeTopicDeleted,
+  encodeProducerEpochBumped,
+  encodeProducerIdsReserved,
   type CommittedOffset,
 } from './state-entries.js';
+import { PRODUCER_ID_BLOCK, ProducerStates } from '../producers/state.js';
 import { walDir } from './segments.js';
 import { TopicRegistry, newTopicId, type TopicState } from './topics.js';
 
@@ -71,7 +74,11 @@ export interface BrokerLogOptions {
   cacheBytes?: number;
   /** Broker-level retention (log.retention.ms / log.retention.bytes); setBrokerConfigs overrides win. */
   retention?: Partial<RetentionDefaults>;
+  /** producer.id.expiration.ms: idle producers' state is dropped after this (default 1 day). */
+  producerIdExpirationMs?: number;
 }
+
+export const DEFAULT_PRODUCER_ID_EXPIRATION_MS = 86_400_000;
 
 /** Marks an item of a group: the partitions of one PRODUCE entry and their end offsets. */
 interface WrittenMark {
@@ -99,6 +106,9 @@ export class BrokerLog {
   private readonly recent: RecentBytes;
   private readonly logger: Logger;
   private closed = false;
+  private readonly producerIdExpirationMs: number;
+  /** The WAL entry reserving the producer id block in use (ids wait for it to be durable). */
+  private producerIdReservation: Promise<void> = RESOLVED;
   /** Called after high watermarks advanced (new data became visible), e.g. to wake Fetch. */
   onVisible: (() => void) | null = null;
 
@@ -112,7 +122,9 @@ export class BrokerLog {
     recovery: RecoveryStats,
     cacheBytes: number,
     retention: RetentionDefaults,
+    producerIdExpirationMs: number,
   ) {
+    this.producerIdExpirationMs = producerIdExpirationMs;
     this.dataDir = dataDir;
     this.retentionDefaults = retention;
     this.config = config;
@@ -132,11 +144,12 @@ export class BrokerLog {
     const fs = options.fs ?? nodeFileSystem;
     const now = options.now ?? Date.now;
     const cacheBytes = options.cacheBytes ?? 64 * 1024 * 1024;
-    const state: LogState = { registry: new TopicRegistry(), offsets: new OffsetStore(), brokerConfigs: new Map() };
+    const state: LogState = { registry: new TopicRegistry(), offsets: new OffsetStore(), brokerConfigs: new Map(), producers: new ProducerStates() };
+    const expiration = options.producerIdExpirationMs ?? DEFAULT_PRODUCER_ID_EXPIRATION_MS;
     const recovery = emptyRecoveryStats();
     const retention = { ...DEFAULT_RETENTION, ...options.retention };
     if (!config.enabled) {
-      return new BrokerLog(config, logger, fs, options.dataDir, state, null, recovery, cacheBytes, retention);
+      return new BrokerLog(config, logger, fs, options.dataDir, state, null, recovery, cacheBytes, retention, expiration);
     }
     const started = now();
     const dir = walDir(options.dataDir);
@@ -166,7 +179,10 @@ export class BrokerLog {
       now,
       onWritten: (items) => self!.advanceHighWatermarks(items),
     });
-    self = new BrokerLog(config, logger, fs, options.dataDir, state, writer, recovery, cacheBytes, retention);
+    self = new BrokerLog(config, logger, fs, options.dataDir, state, writer, recovery, cacheBytes, retention, expiration);
+    // Producers idle past producer.id.expiration.ms before the restart are gone (Kafka
+    // drops expired producers when it loads their state too).
+    self.expireProducers(now());
     return self;
   }
 
@@ -391,6 +407,73 @@ export class BrokerLog {
     return { baseOffsets, done };
   }
 
+  // ---- idempotent producers ----
+
+  /** Producer ids, epochs and per-partition sequences (checked and recorded by the produce handler). */
+  get producers(): ProducerStates {
+    return this.state.producers;
+  }
+
+  /**
+   * Resolves once everything appended so far has reached the durability point of `acks`,
+   * writing nothing: a duplicate batch is acknowledged when its original is durable.
+   */
+  barrier(acks: Acks): Promise<void> {
+    try {
+      this.checkOpen();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (this.writer === null) return RESOLVED;
+    return this.writer.barrier(acks === -1 ? 'sync' : 'write');
+  }
+
+  /**
+   * Hands out a new producer id. Ids come from blocks reserved by a PRODUCER_IDS_RESERVED
+   * entry; `done` resolves once the reservation covering the id is durable, so an id is
+   * never given to a client before a restart could no longer hand it out again.
+   */
+  allocateProducerId(): { producerId: number; done: Promise<void> } {
+    this.checkOpen();
+    const p = this.state.producers;
+    if (p.nextId >= p.reservedEnd) {
+      const blockEnd = p.nextId + PRODUCER_ID_BLOCK;
+      p.reserved(blockEnd, true);
+      this.producerIdReservation = this.persist(() => encodeProducerIdsReserved({ blockEnd }));
+    }
+    return { producerId: p.nextId++, done: this.producerIdReservation };
+  }
+
+  /** True when `producerId` was handed out by this broker (now or before a restart). */
+  producerIdAllocated(producerId: number): boolean {
+    return producerId >= 0 && producerId < this.state.producers.nextId;
+  }
+
+  /** The highest epoch known for a producer (fence or any partition's state), -1 if none. */
+  producerEpoch(producerId: number): number {
+    return this.state.producers.currentEpoch(producerId, this.allPartitions());
+  }
+
+  /** Raises a producer's epoch (InitProducerId), fencing older epochs; durable when resolved. */
+  bumpProducerEpoch(producerId: number, epoch: number, now: number = Date.now()): Promise<void> {
+    try {
+      this.checkOpen();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    this.state.producers.fence(producerId, epoch, now);
+    return this.persist(() => encodeProducerEpochBumped({ producerId, epoch, timestamp: now }));
+  }
+
+  /** Drops producer state idle for producer.id.expiration.ms; returns how many entries went. */
+  expireProducers(now: number = Date.now()): number {
+    return this.state.producers.expire(this.allPartitions(), now, this.producerIdExpirationMs);
+  }
+
+  private *allPartitions(): Generator<PartitionState> {
+    for (const t of this.registry.all()) yield* t.partitions;
+  }
+
   /** The bytes of one batch: from memory while there, otherwise read back from its segment. */
   async readBatch(loc: BatchLocation): Promise<Buffer> {
     if (loc.bytes !== undefined) return loc.bytes;
@@ -434,10 +517,14 @@ export class BrokerLog {
     return pass;
   }
 
-  /** Runs enforceRetention every `intervalMs` (unref'd) until close; failures are logged. */
+  /**
+   * Runs enforceRetention every `intervalMs` (unref'd) until close; failures are logged.
+   * Each tick also expires idle idempotent producers (producer.id.expiration.ms).
+   */
   startRetentionTimer(intervalMs: number): void {
     if (this.retentionTimer !== null || !(intervalMs > 0)) return;
     this.retentionTimer = setInterval(() => {
+      this.expireProducers();
       if (this.retentionPass !== null || this.fenced) return;
       this.enforceRetention().then(
         (r) => {

@@ -13,8 +13,9 @@
  *   [brokerConfigs map]
  *   [groupCount u32] x ([group str16][count u32] x ([topic str16][partition u32][offset i64]
  *                       [leaderEpoch i32][metadata nstr32][commitTimestamp i64]))
- *   [producerStateLength u32][producer state bytes]   <- reserved for idempotent producer
- *                       state (a later issue); written empty, skipped when read.
+ *   [producerStateLength u32][producer state bytes]   <- idempotent producers: id block,
+ *                       epoch fences, per-partition batch sequences (src/producers/snapshot.ts;
+ *                       empty in checkpoints written before idempotent producers).
  */
 
 import * as path from 'node:path';
@@ -25,6 +26,7 @@ import { EntryFormatError } from './framing.js';
 import { writeFully, type WalFileSystem } from './fs.js';
 import type { LogState } from './replay.js';
 import type { CommittedOffset } from './state-entries.js';
+import { encodeProducerSnapshot, restoreProducerSnapshot, type SnapshotPartition } from '../producers/snapshot.js';
 
 const MAGIC = 0x534c434b; // "SLCK"
 const VERSION = 1;
@@ -61,14 +63,16 @@ export interface Checkpoint {
   topics: CheckpointTopic[];
   brokerConfigs: Map<string, string>;
   groups: Array<{ group: string; offsets: CommittedOffset[] }>;
-  /** Reserved for producer state; empty until idempotent producers land. */
+  /** Idempotent producer state (src/producers/snapshot.ts); empty in older checkpoints. */
   producerState: Buffer;
 }
 
 /** Captures the state synchronously (call it with `seq` = the WAL's next sequence). */
 export function captureCheckpoint(state: LogState, seq: number): Checkpoint {
   const topics: CheckpointTopic[] = [];
+  const producerPartitions: SnapshotPartition[] = [];
   for (const t of state.registry.all()) {
+    for (const p of t.partitions) producerPartitions.push({ topicNum: t.topicNum, partition: p.partition, key: p });
     topics.push({
       topicNum: t.topicNum,
       topicId: t.topicId,
@@ -83,7 +87,7 @@ export function captureCheckpoint(state: LogState, seq: number): Checkpoint {
     for (const parts of byTopic.values()) for (const o of parts.values()) offsets.push({ ...o });
     groups.push({ group, offsets });
   }
-  return { seq, nextTopicNum: state.registry.nextTopicNum, topics, brokerConfigs: new Map(state.brokerConfigs), groups, producerState: Buffer.alloc(0) };
+  return { seq, nextTopicNum: state.registry.nextTopicNum, topics, brokerConfigs: new Map(state.brokerConfigs), groups, producerState: encodeProducerSnapshot(state.producers, producerPartitions) };
 }
 
 export function encodeCheckpoint(c: Checkpoint): Buffer {
@@ -161,6 +165,7 @@ export function restoreCheckpoint(state: LogState, c: Checkpoint): void {
   }
   for (const [k, v] of c.brokerConfigs) state.brokerConfigs.set(k, v);
   for (const g of c.groups) state.offsets.commit(g.group, g.offsets);
+  restoreProducerSnapshot(state.producers, c.producerState, (topicNum, partition) => state.registry.byNumber(topicNum)?.partitions[partition]);
 }
 
 /** Writes the checkpoint durably (temp file, fdatasync, rename, directory fsync), then prunes old ones. */

@@ -19,9 +19,9 @@
  *
  * The part table comes before the record bytes so one header buffer plus one `subarray`
  * per record set makes up the whole entry for `writev`; record bytes are never copied.
- * Types 3-9 (committed offsets, topic admin, broker configs, log start offsets) are
- * state entries, encoded in state-entries.ts; recovery.ts holds the whole decoder table.
- * Later types (producer ids, ...) take the next numbers.
+ * Types 3-11 (committed offsets, topic admin, broker configs, log start offsets, producer
+ * ids and epochs) are state entries, encoded in state-entries.ts; recovery.ts holds the
+ * whole decoder table. Later types take the next numbers.
  */
 
 import { crc32c } from '@node-rs/crc32';
@@ -46,6 +46,8 @@ export const EntryType = {
   TOPIC_CONFIGS_ALTERED: 7,
   BROKER_CONFIGS_ALTERED: 8,
   LOG_START_ADVANCED: 9,
+  PRODUCER_IDS_RESERVED: 10,
+  PRODUCER_EPOCH_BUMPED: 11,
 } as const;
 export type EntryTypeCode = (typeof EntryType)[keyof typeof EntryType];
 
@@ -59,6 +61,8 @@ export const ENTRY_TYPE_NAMES: Record<number, string> = {
   [EntryType.TOPIC_CONFIGS_ALTERED]: 'TOPIC_CONFIGS_ALTERED',
   [EntryType.BROKER_CONFIGS_ALTERED]: 'BROKER_CONFIGS_ALTERED',
   [EntryType.LOG_START_ADVANCED]: 'LOG_START_ADVANCED',
+  [EntryType.PRODUCER_IDS_RESERVED]: 'PRODUCER_IDS_RESERVED',
+  [EntryType.PRODUCER_EPOCH_BUMPED]: 'PRODUCER_EPOCH_BUMPED',
 };
 
 export interface TopicCreatedEntry {

@@ -192,6 +192,29 @@ export class WalWriter<T> {
     return d.promise;
   }
 
+  /**
+   * Resolves once everything queued so far has reached `durability`, without queueing
+   * anything (an idempotent producer's duplicate waits for its original this way: the WAL
+   * is written in order, so the last group reaching a point implies every earlier entry did).
+   */
+  barrier(durability: Durability): Promise<void> {
+    if (this.fenceError) return Promise.reject(this.fenceError);
+    const sync = durability === 'sync' && this.o.policy.kind !== 'never';
+    const g = this.groups.length > 0 ? this.groups[this.groups.length - 1]! : null;
+    if (g !== null) return (sync ? (g.synced ??= deferred()) : (g.written ??= deferred())).promise;
+    if (!sync || this.syncedPos >= this.writtenPos) return Promise.resolve();
+    const last = this.syncQueue.length > 0 ? this.syncQueue[this.syncQueue.length - 1]! : null;
+    if (last !== null && last.end === this.writtenPos) return last.synced!.promise;
+    // Written but not yet covered by an fdatasync: wait for one covering the written end.
+    const mark = new Group<T>(this.writtenSegment, 0, null);
+    mark.end = this.writtenPos;
+    mark.sealed = true;
+    mark.synced = deferred();
+    this.syncQueue.push(mark);
+    this.maybeSync();
+    return mark.synced.promise;
+  }
+
   /** Writes everything queued and fdatasyncs everything written (whatever the policy). */
   async flush(): Promise<void> {
     this.kick();

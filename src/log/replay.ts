@@ -10,12 +10,15 @@ import { OffsetStore } from './offsets.js';
 import { produceRecordsPosition, type EntryLocation } from './recovery.js';
 import type { StateEntry } from './state-entries.js';
 import type { TopicRegistry, TopicState } from './topics.js';
+import type { ProducerStates } from '../producers/state.js';
 
 export interface LogState {
   readonly registry: TopicRegistry;
   readonly offsets: OffsetStore;
   /** Dynamic broker-level config overrides (setBrokerConfigs). */
   readonly brokerConfigs: Map<string, string>;
+  /** Idempotent producers: ids, epochs, and per partition the last batches' sequences. */
+  readonly producers: ProducerStates;
 }
 
 export function applyConfigChange(target: Map<string, string>, set: ReadonlyMap<string, string>, remove: readonly string[]): void {
@@ -63,13 +66,19 @@ export function applyStateEntry(state: LogState, entry: StateEntry): void {
         p.advanceLogStart(s.logStartOffset);
       }
       return;
+    case EntryType.PRODUCER_IDS_RESERVED:
+      state.producers.reserved(entry.blockEnd, false);
+      return;
+    case EntryType.PRODUCER_EPOCH_BUMPED:
+      state.producers.fence(entry.producerId, entry.epoch, entry.timestamp);
+      return;
   }
 }
 
 /**
  * Rebuilds state from WAL entries; throws on anything inconsistent. Entries with a
- * sequence below `checkpointSeq` are already reflected in the loaded checkpoint: they only
- * contribute index rows (for partitions that still exist, at or above their log start).
+ * sequence below `checkpointSeq` are already reflected in the loaded checkpoint (producer
+ * state included, in its producer slot): they only contribute index rows (for partitions that still exist, at or above their log start).
  */
 export function recoveryVisitor(state: LogState, checkpointSeq: number): (entry: WalEntry, at: EntryLocation) => void {
   return (entry, at) => {
@@ -101,6 +110,8 @@ export function recoveryVisitor(state: LogState, checkpointSeq: number): (entry:
         if (b.baseOffset !== off) throw new Error(`batch at offset ${b.baseOffset} in ${topic.name}-${part.partition} where ${off} was expected`);
         const last = off + b.lastOffsetDelta;
         p.index.push(off, last, b.maxTimestamp, at.segment.firstSeq, recordsPos + b.position, b.size, undefined);
+        // Idempotent producer state comes back from the batch headers (per batch).
+        if (b.producerId >= 0) state.producers.record(p, b.producerId, b.producerEpoch, b.baseSequence, b.lastOffsetDelta, off, b.maxTimestamp);
         off = last + 1;
       });
       if (!whole) throw new Error(`record set of ${topic.name}-${part.partition} ends inside a batch`);

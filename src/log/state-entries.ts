@@ -12,6 +12,14 @@
  *   7 TOPIC_CONFIGS_ALTERED  [topicNum u32][set map][remove strings]
  *   8 BROKER_CONFIGS_ALTERED [set map][remove strings]
  *   9 LOG_START_ADVANCED     [count u32] count x ([topicNum u32][partition u32][logStartOffset i64])
+ *  10 PRODUCER_IDS_RESERVED  [blockEnd i64]   producer ids below blockEnd are taken (a block
+ *                            is reserved before its first id is handed out; after a restart
+ *                            the rest of the block is skipped, so no id is ever reused)
+ *  11 PRODUCER_EPOCH_BUMPED  [producerId i64][epoch u16][timestamp i64]   InitProducerId raised
+ *                            the producer's epoch; batches of older epochs are fenced
+ *
+ * Idempotent producers' per-partition state needs no entry of its own: recovery rebuilds
+ * it from the batch headers of PRODUCE entries (src/producers/).
  *
  * Committed offsets are keyed by topic name (as on the wire); deleting a topic drops the
  * name's offsets at that point of the log, so replay in WAL order is exact.
@@ -70,6 +78,18 @@ export interface LogStartAdvancedEntry {
   starts: Array<{ topicNum: number; partition: number; logStartOffset: number }>;
 }
 
+export interface ProducerIdsReservedEntry {
+  type: typeof EntryType.PRODUCER_IDS_RESERVED;
+  blockEnd: number;
+}
+
+export interface ProducerEpochBumpedEntry {
+  type: typeof EntryType.PRODUCER_EPOCH_BUMPED;
+  producerId: number;
+  epoch: number;
+  timestamp: number;
+}
+
 export type StateEntry =
   | OffsetsCommittedEntry
   | GroupOffsetsDeletedEntry
@@ -77,7 +97,9 @@ export type StateEntry =
   | PartitionsCreatedEntry
   | TopicConfigsAlteredEntry
   | BrokerConfigsAlteredEntry
-  | LogStartAdvancedEntry;
+  | LogStartAdvancedEntry
+  | ProducerIdsReservedEntry
+  | ProducerEpochBumpedEntry;
 
 type Body<E> = Omit<E, 'type'>;
 
@@ -111,6 +133,28 @@ export function encodeLogStartAdvanced(e: Body<LogStartAdvancedEntry>): EncodedE
   const w = entryWriter().u32(e.starts.length);
   for (const s of e.starts) w.u32(s.topicNum).u32(s.partition).i64(s.logStartOffset);
   return w.frame(EntryType.LOG_START_ADVANCED);
+}
+
+export function encodeProducerIdsReserved(e: Body<ProducerIdsReservedEntry>): EncodedEntry {
+  return entryWriter().i64(e.blockEnd).frame(EntryType.PRODUCER_IDS_RESERVED);
+}
+
+export function encodeProducerEpochBumped(e: Body<ProducerEpochBumpedEntry>): EncodedEntry {
+  return entryWriter().i64(e.producerId).u16(e.epoch).i64(e.timestamp).frame(EntryType.PRODUCER_EPOCH_BUMPED);
+}
+
+function decodeProducerIdsReserved(p: Buffer): ProducerIdsReservedEntry {
+  const r = new ByteReader(p);
+  const e: ProducerIdsReservedEntry = { type: EntryType.PRODUCER_IDS_RESERVED, blockEnd: r.i64() };
+  r.end();
+  return e;
+}
+
+function decodeProducerEpochBumped(p: Buffer): ProducerEpochBumpedEntry {
+  const r = new ByteReader(p);
+  const e: ProducerEpochBumpedEntry = { type: EntryType.PRODUCER_EPOCH_BUMPED, producerId: r.i64(), epoch: r.u16(), timestamp: r.i64() };
+  r.end();
+  return e;
 }
 
 function decodeOffsetsCommitted(p: Buffer): OffsetsCommittedEntry {
@@ -177,4 +221,6 @@ export const STATE_DECODERS: Record<number, (payload: Buffer) => StateEntry> = {
   [EntryType.TOPIC_CONFIGS_ALTERED]: decodeTopicConfigsAltered,
   [EntryType.BROKER_CONFIGS_ALTERED]: decodeBrokerConfigsAltered,
   [EntryType.LOG_START_ADVANCED]: decodeLogStartAdvanced,
+  [EntryType.PRODUCER_IDS_RESERVED]: decodeProducerIdsReserved,
+  [EntryType.PRODUCER_EPOCH_BUMPED]: decodeProducerEpochBumped,
 };
