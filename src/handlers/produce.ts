@@ -15,6 +15,19 @@
  * CORRUPT_MESSAGE, INVALID_RECORD, MESSAGE_TOO_LARGE, INVALID_REQUIRED_ACKS, and
  * KAFKA_STORAGE_ERROR once the log is fenced by an I/O error.
  *
+ * Idempotent producers (batches with ProducerId >= 0) are checked per batch by
+ * src/producers/check.ts in the same turn that assigns the offsets: a retried duplicate of
+ * one of the producer's last 5 batches is answered with its ORIGINAL base offset and not
+ * written again, once the original reached the durability point this request's acks asks
+ * for (BrokerLog.barrier); OUT_OF_ORDER_SEQUENCE_NUMBER (45) for a gap or a new epoch not
+ * starting at 0, INVALID_PRODUCER_EPOCH (47) for an old epoch.
+ * Transactional batches: there is no transaction coordinator, so, as Kafka's
+ * handleProduceRequest does for a request whose transactional records have no (authorized)
+ * transactional id, a request with transactional batches and a null transactionalId gets
+ * TRANSACTIONAL_ID_AUTHORIZATION_FAILED (53) on every partition; with a transactionalId
+ * (which InitProducerId never accepted) the partitions holding them get INVALID_TXN_STATE
+ * (48): no transaction can be ongoing. Nothing of such a request is written.
+ *
  * Produce v0-2 is advertised because librdkafka before 2.11 only enables compression
  * when Produce v0 is in range; such requests (message format v0/v1) are answered with
  * UNSUPPORTED_VERSION on every partition.
@@ -33,8 +46,9 @@ import {
   type ProduceResponse,
   type ProduceResponsePartitionProduceResponse,
 } from '../../protocol/generated/produce.js';
-import { validateRecordSet } from '../../protocol/record-batch.js';
-import { StorageError, type ProducePartitionInput } from '../log/index.js';
+import { Attribute, validateRecordSet, type BatchHeader } from '../../protocol/record-batch.js';
+import { StorageError, type PartitionState, type ProducePartitionInput } from '../log/index.js';
+import { checkRecordSet, recordAppended } from '../producers/check.js';
 import { maxBatchBytes } from '../topics.js';
 import { defineHandler, type Answer, type RequestContext } from './types.js';
 
@@ -54,6 +68,11 @@ function handleProduce(request: ProduceRequest, context: RequestContext): Answer
   const response = createProduceResponse();
   const parts: ProducePartitionInput[] = [];
   const accepted: ProduceResponsePartitionProduceResponse[] = [];
+  /** Idempotent parts to record once their offsets are assigned: index into `parts`, partition, batches. */
+  let idempotent: Array<{ i: number; partition: PartitionState; batches: BatchHeader[] }> | null = null;
+  /** Answers of duplicates: acknowledged with their original offsets, nothing written. */
+  let duplicates: ProduceResponsePartitionProduceResponse[] | null = null;
+  let transactionalWithoutId = false;
   let firstError: string | null = null;
 
   const rejectAll =
@@ -84,9 +103,26 @@ function handleProduce(request: ProduceRequest, context: RequestContext): Answer
         setError(out, ErrorCode.CORRUPT_MESSAGE, 'null record set');
       } else {
         const check = validateRecordSet(partitionData.records, limit);
+        let hasProducer = false;
+        let transactional = false;
+        for (const b of check.batches) {
+          if (b.producerId >= 0) hasProducer = true;
+          if ((b.attributes & Attribute.transactional) !== 0) transactional = true;
+        }
+        const verdict = check.errorCode === ErrorCode.NONE && hasProducer && !transactional ? checkRecordSet(log.producers, partition, check.batches) : null;
         if (check.errorCode !== ErrorCode.NONE) {
           setError(out, check.errorCode, check.errorMessage);
+        } else if (transactional) {
+          if (request.transactionalId === null) transactionalWithoutId = true;
+          setError(out, ErrorCode.INVALID_TXN_STATE, 'transactions are not supported: no transaction can be ongoing for this partition');
+        } else if (verdict !== null && verdict.kind === 'error') {
+          setError(out, verdict.code, verdict.message);
+        } else if (verdict !== null && verdict.kind === 'duplicate') {
+          out.baseOffset = BigInt(verdict.firstOffset);
+          out.logStartOffset = BigInt(partition.logStartOffset);
+          (duplicates ??= []).push(out);
         } else {
+          if (hasProducer) (idempotent ??= []).push({ i: parts.length, partition, batches: check.batches });
           parts.push({
             topic: topic.name,
             partition: partition.partition,
@@ -103,6 +139,17 @@ function handleProduce(request: ProduceRequest, context: RequestContext): Answer
     }
   }
 
+  if (transactionalWithoutId) {
+    // Kafka answers the whole request with this error and writes nothing.
+    const message = 'transactional records need a transactional id; transactions are not supported';
+    for (const t of response.responses) for (const out of t.partitionResponses) setError(out, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, message);
+    parts.length = 0;
+    accepted.length = 0;
+    idempotent = null;
+    duplicates = null;
+    firstError = message;
+  }
+
   if (firstError !== null && broker.logger.enabled('debug')) broker.logger.debug(`produce from ${connection.remote}: ${firstError}`);
 
   let done: Promise<void> | null = null;
@@ -110,12 +157,24 @@ function handleProduce(request: ProduceRequest, context: RequestContext): Answer
     try {
       const appended = log.appendProduce(parts, acks as 0 | 1 | -1);
       for (let i = 0; i < accepted.length; i++) accepted[i]!.baseOffset = BigInt(appended.baseOffsets[i]!);
+      if (idempotent !== null) for (const p of idempotent) recordAppended(log.producers, p.partition, p.batches, appended.baseOffsets[p.i]!);
       done = appended.done;
     } catch (err) {
       if (!(err instanceof StorageError)) throw err;
       for (const out of accepted) setError(out, ErrorCode.KAFKA_STORAGE_ERROR, err.message);
       firstError ??= err.message;
     }
+  }
+  if (duplicates !== null) {
+    // The new entry (if any) is queued after every original, so its durability covers them;
+    // otherwise wait for everything queued so far, writing nothing.
+    if (done === null) done = log.barrier(acks as 0 | 1 | -1);
+    const dups = duplicates;
+    done = done.catch((err: Error) => {
+      for (const out of dups) setError(out, ErrorCode.KAFKA_STORAGE_ERROR, err.message);
+      throw err;
+    });
+    accepted.push(...dups);
   }
 
   if (acks === 0) {

@@ -11,6 +11,7 @@ import { deleteTopicsHandler } from './delete-topics.js';
 import { describeConfigsHandler } from './describe-configs.js';
 import { fetchHandler } from './fetch.js';
 import { incrementalAlterConfigsHandler } from './incremental-alter-configs.js';
+import { initProducerIdHandler } from './init-producer-id.js';
 import { listOffsetsHandler } from './list-offsets.js';
 import { metadataHandler } from './metadata.js';
 import { produceHandler } from './produce.js';
@@ -29,6 +30,7 @@ import type { ApiHandler } from './types.js';
 const SERVED: readonly ApiHandler[] = [produceHandler, fetchHandler, listOffsetsHandler, metadataHandler, createTopicsHandler,
   deleteTopicsHandler, createPartitionsHandler, describeConfigsHandler, alterConfigsHandler, incrementalAlterConfigsHandler,
   findCoordinatorHandler, joinGroupHandler, syncGroupHandler, heartbeatHandler, leaveGroupHandler,
-  describeGroupsHandler, listGroupsHandler, deleteGroupsHandler, offsetCommitHandler, offsetFetchHandler];
+  describeGroupsHandler, listGroupsHandler, deleteGroupsHandler, offsetCommitHandler, offsetFetchHandler,
+  initProducerIdHandler];
 
 export const HANDLERS: readonly ApiHandler[] = [...SERVED, apiVersionsHandler(SERVED)];
