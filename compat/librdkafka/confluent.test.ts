@@ -6,7 +6,9 @@
  *   - a consumer group of two members consumes the topic: both get partitions, every message
  *     arrives with its key, value and headers, and the committed offsets end equal to the end
  *     offsets;
- *   - kafkajs reads the same records back byte for byte (librdkafka-compressed batches).
+ *   - kafkajs reads the same records back byte for byte (librdkafka-compressed batches);
+ *   - a RegExp subscription picks up a topic created after the consumer subscribed, once
+ *     librdkafka refreshes its metadata.
  *
  * The package lives in compat/librdkafka/package.json, not the root one: its install compiles
  * the bundled librdkafka, offline only with CKJS_LINKING=dynamic (see compat/README.md).
@@ -33,7 +35,7 @@ interface CDelivered { topic: string; partition: number; message: { offset: stri
 interface CConsumer {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
-  subscribe(s: { topics: string[] }): Promise<void>;
+  subscribe(s: { topics: Array<string | RegExp> }): Promise<void>;
   run(r: { eachMessage: (p: CDelivered) => Promise<void> }): Promise<void>;
   assignment(): Array<{ topic: string; partition: number }>;
 }
@@ -181,6 +183,36 @@ describe('@confluentinc/kafka-javascript against sluice', () => {
       const e = expected.get(r.key!.toString())!;
       expect(e, `key ${r.key}`).toBeDefined();
       expect([r.partition, r.value!.toString(), headerString(r.headers.trace)]).toEqual([e.partition, e.value, e.trace]);
+    }
+  });
+
+  it('a RegExp subscription picks up a topic created after subscribing', { timeout: 60_000 }, async () => {
+    const { Kafka, logLevel } = client.KafkaJS;
+    const kafka = new Kafka({ kafkaJS: { brokers: [broker.bootstrap], clientId: 'compat-ckjs-regex', logLevel: logLevel.NOTHING } });
+    const consumer = kafka.consumer({ kafkaJS: { groupId: 'ckjs-regex', fromBeginning: true, sessionTimeout: 6_000 }, 'topic.metadata.refresh.interval.ms': 500 });
+    const got: string[] = [];
+    const arrived = when(() => got.length >= 3, 45_000, 'messages from the later topic');
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topics: [/^later-/] });
+      await consumer.run({
+        eachMessage: async ({ topic: t, message }) => {
+          got.push(`${t}:${message.value!.toString()}`);
+          arrived.poke();
+        },
+      });
+      expect(consumer.assignment()).toEqual([]);
+      await admin.createTopics({ topics: [{ topic: 'later-topic', numPartitions: 1 }, { topic: 'unrelated-later', numPartitions: 1 }], waitForLeaders: true });
+      const producer = kafkaClient(broker.bootstrap, 'compat-ckjs-regex-producer').producer({ allowAutoTopicCreation: false });
+      await producer.connect();
+      await producer.send({ topic: 'later-topic', acks: -1, messages: [{ value: 'a' }, { value: 'b' }, { value: 'c' }] });
+      await producer.send({ topic: 'unrelated-later', acks: -1, messages: [{ value: 'x' }] });
+      await producer.disconnect();
+      await arrived.promise;
+      expect(got).toEqual(['later-topic:a', 'later-topic:b', 'later-topic:c']);
+      expect(consumer.assignment()).toEqual([{ topic: 'later-topic', partition: 0 }]);
+    } finally {
+      await consumer.disconnect();
     }
   });
 });
