@@ -18,6 +18,7 @@ import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '../../protocol/generated/errors.js';
 import { Group } from './group.js';
 import { hasOffsets, type CommittedOffset, type OffsetStore } from './offsets.js';
+import type { Logger } from '../logger.js';
 import { realScheduler, type Scheduler } from './scheduler.js';
 import type { GroupState, GroupSummary, JoinInput, JoinResult, LeaveResult, MemberIdentity, SyncInput, SyncResult } from './types.js';
 
@@ -40,6 +41,8 @@ export interface GroupCoordinatorOptions {
   scheduler?: Scheduler;
   settings?: Partial<GroupCoordinatorSettings>;
   newMemberId?: (clientId: string) => string;
+  /** Rebalances and member removals are logged at info, as Kafka does. */
+  logger?: Logger;
 }
 
 export interface ListedGroup {
@@ -55,6 +58,7 @@ export class GroupCoordinator {
   private readonly scheduler: Scheduler;
   private readonly groups = new Map<string, Group>();
   private readonly newMemberId: (clientId: string) => string;
+  private readonly logger: Logger | undefined;
   private closed = false;
 
   constructor(options: GroupCoordinatorOptions) {
@@ -62,6 +66,7 @@ export class GroupCoordinator {
     this.scheduler = options.scheduler ?? realScheduler;
     this.settings = { ...DEFAULT_GROUP_SETTINGS, ...options.settings };
     this.newMemberId = options.newMemberId ?? ((clientId) => `${clientId}-${randomUUID()}`);
+    this.logger = options.logger;
   }
 
   /** The live group, if any (a group known only by its committed offsets has none). */
@@ -77,6 +82,9 @@ export class GroupCoordinator {
         settings: this.settings,
         newMemberId: this.newMemberId,
         onEmpty: (g) => this.dropIfUnused(g),
+        log: (message) => {
+          if (this.logger?.enabled('info')) this.logger.info(message);
+        },
       });
       this.groups.set(groupId, group);
     }

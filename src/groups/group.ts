@@ -38,6 +38,8 @@ export interface GroupOptions {
   newMemberId(clientId: string): string;
   /** Called when the group may have become idle (see `idle`). */
   onEmpty(group: Group): void;
+  /** Rebalances and removals, as Kafka logs them (info); rare, so never on a hot path. */
+  log(message: string): void;
 }
 
 interface Member {
@@ -298,7 +300,9 @@ export class Group {
     this.initialDelay?.timer.cancel();
     this.initialDelay = null;
     for (const member of [...this.members.values()]) {
-      if (!this.pendingJoins.has(member.memberId) && member.groupInstanceId === null) this.removeMember(member);
+      if (this.pendingJoins.has(member.memberId) || member.groupInstanceId !== null) continue;
+      this.options.log(`group ${this.groupId}: removing member ${member.memberId}, which did not rejoin within the rebalance timeout`);
+      this.removeMember(member);
     }
     if (this.leaderId === null || !this.pendingJoins.has(this.leaderId)) this.leaderId = this.pendingJoins.keys().next().value ?? null;
     if (this.leaderId === null && this.members.size > 0) {
@@ -312,11 +316,13 @@ export class Group {
     if (this.members.size === 0) {
       this.state = 'Empty';
       this.protocolName = null;
+      this.options.log(`group ${this.groupId} is empty at generation ${this.generationId}`);
       this.options.onEmpty(this);
       return;
     }
     this.state = 'CompletingRebalance';
     this.protocolName = selectProtocol([...this.members.values()]);
+    this.options.log(`group ${this.groupId} formed generation ${this.generationId} with ${this.members.size} member(s), protocol ${this.protocolName}, leader ${this.leaderId}`);
     const joins = [...this.pendingJoins];
     this.pendingJoins.clear();
     for (const [memberId, reply] of joins) {
@@ -425,7 +431,9 @@ export class Group {
     if (generation !== this.generationId || (this.state !== 'CompletingRebalance' && this.state !== 'Stable')) return;
     for (const memberId of [...this.awaitingSync]) {
       const member = this.members.get(memberId);
-      if (member !== undefined) this.removeMember(member);
+      if (member === undefined) continue;
+      this.options.log(`group ${this.groupId}: removing member ${memberId}, which sent no SyncGroup within the rebalance timeout`);
+      this.removeMember(member);
     }
     this.awaitingSync.clear();
     this.prepareRebalance();
@@ -517,7 +525,9 @@ export class Group {
 
   private expireMember(memberId: string): void {
     const member = this.members.get(memberId);
-    if (member !== undefined) this.removeMemberAndUpdate(member);
+    if (member === undefined) return;
+    this.options.log(`group ${this.groupId}: member ${memberId} failed to heartbeat within its ${member.sessionTimeoutMs} ms session, removing it`);
+    this.removeMemberAndUpdate(member);
   }
 
   private expirePendingMember(memberId: string): void {
