@@ -98,7 +98,7 @@ describe('kafkajs admin against sluice', () => {
     expect(await at(BASE_TS + 60_000)).toBe(30);
   });
 
-  it('fetchOffsets, setOffsets, resetOffsets (earliest and latest)', async () => {
+  it('fetchOffsets, setOffsets, resetOffsets (earliest and latest)', { timeout: 120_000 }, async () => {
     const topic = 'adm-offsets';
     const groupId = 'adm-offsets-group';
     await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
