@@ -26,8 +26,9 @@
 
 import { ErrorCode } from '../../protocol/generated/errors.js';
 import { sameProtocols, selectProtocol, supportsProtocols } from './protocols.js';
+import { Roster, type Member } from './roster.js';
 import type { Scheduler, TimerHandle } from './scheduler.js';
-import type { GroupState, GroupSummary, JoinInput, JoinResult, LeaveResult, MemberIdentity, Protocol, SyncInput, SyncResult } from './types.js';
+import type { GroupState, GroupSummary, JoinInput, JoinResult, LeaveResult, MemberIdentity, SyncInput, SyncResult } from './types.js';
 
 const NO_BYTES = Buffer.alloc(0);
 
@@ -40,19 +41,6 @@ export interface GroupOptions {
   onEmpty(group: Group): void;
   /** Rebalances and removals, as Kafka logs them (info); rare, so never on a hot path. */
   log(message: string): void;
-}
-
-interface Member {
-  memberId: string;
-  groupInstanceId: string | null;
-  clientId: string;
-  clientHost: string;
-  sessionTimeoutMs: number;
-  rebalanceTimeoutMs: number;
-  protocolType: string;
-  protocols: Protocol[];
-  assignment: Buffer;
-  session: TimerHandle | null;
 }
 
 type JoinReply = (result: JoinResult) => void;
@@ -72,11 +60,8 @@ export class Group {
   protocolType: string | null = null;
   protocolName: string | null = null;
   leaderId: string | null = null;
-  private readonly members = new Map<string, Member>();
-  /** group.instance.id -> member id of the static member holding it. */
-  private readonly staticMembers = new Map<string, string>();
-  /** Member ids handed out with MEMBER_ID_REQUIRED, expiring after the session timeout. */
-  private readonly pendingMembers = new Map<string, TimerHandle>();
+  /** Members, static instance ids, and member ids handed out with MEMBER_ID_REQUIRED. */
+  private readonly roster: Roster;
   private readonly pendingJoins = new Map<string, JoinReply>();
   private readonly pendingSyncs = new Map<string, SyncReply>();
   /** Members of a new generation that have not sent SyncGroup yet, and the deadline for them. */
@@ -88,39 +73,39 @@ export class Group {
   constructor(
     readonly groupId: string,
     private readonly options: GroupOptions,
-  ) {}
+  ) {
+    this.roster = new Roster(options.scheduler, {
+      sessionExpired: (memberId) => this.expireMember(memberId),
+      pendingExpired: () => this.expirePendingMember(),
+    });
+  }
 
   get size(): number {
-    return this.members.size;
+    return this.roster.size;
   }
 
   /** Empty, without members or member ids waiting to join: nothing to keep but offsets. */
   get idle(): boolean {
-    return this.state === 'Empty' && this.members.size === 0 && this.pendingMembers.size === 0;
+    return this.state === 'Empty' && this.roster.size === 0 && this.roster.pendingCount === 0;
   }
 
   hasMember(memberId: string): boolean {
-    return this.members.has(memberId);
+    return this.roster.has(memberId);
   }
 
   // ---- JoinGroup -------------------------------------------------------------------
 
   join(input: JoinInput, reply: JoinReply): void {
     if (this.state === 'Dead') return reply(joinError(ErrorCode.COORDINATOR_NOT_AVAILABLE, input.memberId));
-    if (!supportsProtocols(this.protocolType, this.members.values(), input.memberId, input.protocolType, input.protocols)) {
+    if (!supportsProtocols(this.protocolType, this.roster.members(), input.memberId, input.protocolType, input.protocols)) {
       return reply(joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, input.memberId));
     }
     if (input.memberId === '') return this.joinUnknownMember(input, reply);
 
-    const pending = this.pendingMembers.get(input.memberId);
-    if (pending !== undefined) {
-      pending.cancel();
-      this.pendingMembers.delete(input.memberId);
-      return this.addMemberAndRebalance(input, input.memberId, reply);
-    }
-    const error = this.memberError(input.memberId, input.groupInstanceId);
+    if (this.roster.takePending(input.memberId)) return this.addMemberAndRebalance(input, input.memberId, reply);
+    const error = this.roster.memberError(input.memberId, input.groupInstanceId);
     if (error !== ErrorCode.NONE) return reply(joinError(error, input.memberId));
-    const member = this.members.get(input.memberId)!;
+    const member = this.roster.get(input.memberId)!;
 
     switch (this.state) {
       case 'PreparingRebalance':
@@ -149,20 +134,19 @@ export class Group {
   private joinUnknownMember(input: JoinInput, reply: JoinReply): void {
     const memberId = this.options.newMemberId(input.clientId);
     if (input.groupInstanceId !== null) {
-      const previous = this.staticMembers.get(input.groupInstanceId);
+      const previous = this.roster.staticHolder(input.groupInstanceId);
       if (previous !== undefined) return this.replaceStaticMember(previous, memberId, input, reply);
       return this.addMemberAndRebalance(input, memberId, reply);
     }
     if (input.requireKnownMemberId) {
-      const timer = this.options.scheduler.schedule(input.sessionTimeoutMs, () => this.expirePendingMember(memberId));
-      this.pendingMembers.set(memberId, timer);
+      this.roster.addPending(memberId, input.sessionTimeoutMs);
       return reply(joinError(ErrorCode.MEMBER_ID_REQUIRED, memberId));
     }
     this.addMemberAndRebalance(input, memberId, reply);
   }
 
   private addMemberAndRebalance(input: JoinInput, memberId: string, reply: JoinReply): void {
-    if (this.members.size === 0) this.protocolType = input.protocolType;
+    if (this.roster.size === 0) this.protocolType = input.protocolType;
     const member: Member = {
       memberId,
       groupInstanceId: input.groupInstanceId,
@@ -175,8 +159,7 @@ export class Group {
       assignment: NO_BYTES,
       session: null,
     };
-    this.members.set(memberId, member);
-    if (input.groupInstanceId !== null) this.staticMembers.set(input.groupInstanceId, memberId);
+    this.roster.add(member);
     if (this.initialDelay !== null) this.initialDelay.newMemberAdded = true;
     this.holdJoin(member, reply);
     this.maybePrepareRebalance();
@@ -208,20 +191,17 @@ export class Group {
    */
   private replaceStaticMember(oldId: string, newId: string, input: JoinInput, reply: JoinReply): void {
     const previousLeader = this.leaderId ?? '';
-    const member = this.members.get(oldId)!;
+    const member = this.roster.get(oldId)!;
     this.pendingJoins.get(oldId)?.(joinError(ErrorCode.FENCED_INSTANCE_ID, oldId));
     this.pendingJoins.delete(oldId);
     this.pendingSyncs.get(oldId)?.(syncError(ErrorCode.FENCED_INSTANCE_ID));
     this.pendingSyncs.delete(oldId);
     if (this.awaitingSync.delete(oldId)) this.awaitingSync.add(newId);
-    this.members.delete(oldId);
-    member.memberId = newId;
-    this.members.set(newId, member);
-    this.staticMembers.set(input.groupInstanceId!, newId);
+    this.roster.rename(member, newId);
     if (this.leaderId === oldId) this.leaderId = newId;
     this.updateMember(member, input);
 
-    if (this.state === 'Stable' && selectProtocol([...this.members.values()]) === this.protocolName) {
+    if (this.state === 'Stable' && selectProtocol([...this.roster.members()]) === this.protocolName) {
       this.touch(member);
       const isLeader = newId === this.leaderId;
       if (input.supportsSkipAssignment) return reply({ ...this.joinResult(newId), skipAssignment: isLeader });
@@ -245,7 +225,7 @@ export class Group {
 
   private rebalanceTimeoutMs(): number {
     let timeout = 0;
-    for (const m of this.members.values()) timeout = Math.max(timeout, m.rebalanceTimeoutMs);
+    for (const m of this.roster.members()) timeout = Math.max(timeout, m.rebalanceTimeoutMs);
     return timeout;
   }
 
@@ -285,7 +265,7 @@ export class Group {
 
   private tryCompleteJoin(): void {
     if (this.state !== 'PreparingRebalance' || this.initialDelay !== null) return;
-    if (this.pendingJoins.size === this.members.size && this.pendingMembers.size === 0) this.completeJoin();
+    if (this.pendingJoins.size === this.roster.size && this.roster.pendingCount === 0) this.completeJoin();
   }
 
   /**
@@ -299,13 +279,13 @@ export class Group {
     this.rebalanceTimer = null;
     this.initialDelay?.timer.cancel();
     this.initialDelay = null;
-    for (const member of [...this.members.values()]) {
+    for (const member of [...this.roster.members()]) {
       if (this.pendingJoins.has(member.memberId) || member.groupInstanceId !== null) continue;
       this.options.log(`group ${this.groupId}: removing member ${member.memberId}, which did not rejoin within the rebalance timeout`);
       this.removeMember(member);
     }
     if (this.leaderId === null || !this.pendingJoins.has(this.leaderId)) this.leaderId = this.pendingJoins.keys().next().value ?? null;
-    if (this.leaderId === null && this.members.size > 0) {
+    if (this.leaderId === null && this.roster.size > 0) {
       // Only static members that have not rejoined are left: wait another rebalance
       // timeout, during which they rejoin or their sessions expire.
       this.rebalanceTimer = this.options.scheduler.schedule(this.rebalanceTimeoutMs(), () => this.completeJoin());
@@ -313,7 +293,7 @@ export class Group {
     }
 
     this.generationId++;
-    if (this.members.size === 0) {
+    if (this.roster.size === 0) {
       this.state = 'Empty';
       this.protocolName = null;
       this.options.log(`group ${this.groupId} is empty at generation ${this.generationId}`);
@@ -321,16 +301,16 @@ export class Group {
       return;
     }
     this.state = 'CompletingRebalance';
-    this.protocolName = selectProtocol([...this.members.values()]);
-    this.options.log(`group ${this.groupId} formed generation ${this.generationId} with ${this.members.size} member(s), protocol ${this.protocolName}, leader ${this.leaderId}`);
+    this.protocolName = selectProtocol([...this.roster.members()]);
+    this.options.log(`group ${this.groupId} formed generation ${this.generationId} with ${this.roster.size} member(s), protocol ${this.protocolName}, leader ${this.leaderId}`);
     const joins = [...this.pendingJoins];
     this.pendingJoins.clear();
     for (const [memberId, reply] of joins) {
-      this.touch(this.members.get(memberId)!);
+      this.touch(this.roster.get(memberId)!);
       reply(this.joinResult(memberId));
     }
     // Every member must now send SyncGroup within the rebalance timeout (Kafka's pending sync).
-    for (const memberId of this.members.keys()) this.awaitingSync.add(memberId);
+    for (const memberId of this.roster.ids()) this.awaitingSync.add(memberId);
     const generation = this.generationId;
     this.syncTimer = this.options.scheduler.schedule(this.rebalanceTimeoutMs(), () => this.expireAwaitingSync(generation));
   }
@@ -345,7 +325,7 @@ export class Group {
       leader: this.leaderId ?? '',
       memberId,
       members: isLeader
-        ? [...this.members.values()].map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, metadata: this.metadataOf(m) }))
+        ? [...this.roster.members()].map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, metadata: this.metadataOf(m) }))
         : [],
       skipAssignment: false,
     };
@@ -359,9 +339,9 @@ export class Group {
 
   sync(input: SyncInput, reply: SyncReply): void {
     if (this.state === 'Dead') return reply(syncError(ErrorCode.COORDINATOR_NOT_AVAILABLE));
-    const error = this.memberError(input.memberId, input.groupInstanceId);
+    const error = this.roster.memberError(input.memberId, input.groupInstanceId);
     if (error !== ErrorCode.NONE) return reply(syncError(error));
-    const member = this.members.get(input.memberId)!;
+    const member = this.roster.get(input.memberId)!;
     if (input.generationId !== this.generationId) return reply(syncError(ErrorCode.ILLEGAL_GENERATION));
     if ((input.protocolType !== null && input.protocolType !== this.protocolType) || (input.protocolName !== null && input.protocolName !== this.protocolName)) {
       return reply(syncError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL));
@@ -388,12 +368,12 @@ export class Group {
   }
 
   private completeSync(assignments: Map<string, Buffer>): void {
-    for (const member of this.members.values()) member.assignment = assignments.get(member.memberId) ?? NO_BYTES;
+    for (const member of this.roster.members()) member.assignment = assignments.get(member.memberId) ?? NO_BYTES;
     this.state = 'Stable';
     const syncs = [...this.pendingSyncs];
     this.pendingSyncs.clear();
     for (const [memberId, reply] of syncs) {
-      const member = this.members.get(memberId)!;
+      const member = this.roster.get(memberId)!;
       this.touch(member);
       reply(this.syncResult(member));
     }
@@ -405,12 +385,12 @@ export class Group {
 
   /** Drops every assignment and answers held syncs: the generation is being replaced. */
   private resetAssignments(errorCode: number): void {
-    for (const member of this.members.values()) member.assignment = NO_BYTES;
+    for (const member of this.roster.members()) member.assignment = NO_BYTES;
     const syncs = [...this.pendingSyncs];
     this.pendingSyncs.clear();
     for (const [memberId, reply] of syncs) {
       reply(syncError(errorCode));
-      const member = this.members.get(memberId);
+      const member = this.roster.get(memberId);
       if (member !== undefined) this.touch(member);
     }
   }
@@ -430,7 +410,7 @@ export class Group {
     this.syncTimer = null;
     if (generation !== this.generationId || (this.state !== 'CompletingRebalance' && this.state !== 'Stable')) return;
     for (const memberId of [...this.awaitingSync]) {
-      const member = this.members.get(memberId);
+      const member = this.roster.get(memberId);
       if (member === undefined) continue;
       this.options.log(`group ${this.groupId}: removing member ${memberId}, which sent no SyncGroup within the rebalance timeout`);
       this.removeMember(member);
@@ -442,10 +422,10 @@ export class Group {
 
   heartbeat(memberId: string, groupInstanceId: string | null, generationId: number): number {
     if (this.state === 'Dead') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    const error = this.memberError(memberId, groupInstanceId);
+    const error = this.roster.memberError(memberId, groupInstanceId);
     if (error !== ErrorCode.NONE) return error;
     if (generationId !== this.generationId) return ErrorCode.ILLEGAL_GENERATION;
-    const member = this.members.get(memberId)!;
+    const member = this.roster.get(memberId)!;
     switch (this.state) {
       case 'PreparingRebalance':
         this.touch(member);
@@ -465,21 +445,18 @@ export class Group {
       const result = (errorCode: number): LeaveResult => ({ ...identity, errorCode });
       if (this.state === 'Dead') return result(ErrorCode.COORDINATOR_NOT_AVAILABLE);
       if (identity.memberId === '') {
-        const holder = identity.groupInstanceId === null ? undefined : this.staticMembers.get(identity.groupInstanceId);
+        const holder = identity.groupInstanceId === null ? undefined : this.roster.staticHolder(identity.groupInstanceId);
         if (holder === undefined) return result(ErrorCode.UNKNOWN_MEMBER_ID);
-        this.removeMemberAndUpdate(this.members.get(holder)!);
+        this.removeMemberAndUpdate(this.roster.get(holder)!);
         return result(ErrorCode.NONE);
       }
-      const pending = this.pendingMembers.get(identity.memberId);
-      if (pending !== undefined) {
-        pending.cancel();
-        this.pendingMembers.delete(identity.memberId);
+      if (this.roster.takePending(identity.memberId)) {
         this.tryCompleteJoin();
         return result(ErrorCode.NONE);
       }
-      const error = this.memberError(identity.memberId, identity.groupInstanceId);
+      const error = this.roster.memberError(identity.memberId, identity.groupInstanceId);
       if (error !== ErrorCode.NONE) return result(error);
-      this.removeMemberAndUpdate(this.members.get(identity.memberId)!);
+      this.removeMemberAndUpdate(this.roster.get(identity.memberId)!);
       return result(ErrorCode.NONE);
     });
   }
@@ -494,56 +471,37 @@ export class Group {
     if (this.state === 'Dead') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     if (generationId < 0 && this.state === 'Empty') return ErrorCode.NONE;
     if (generationId < 0 && memberId === '' && groupInstanceId === null) return ErrorCode.UNKNOWN_MEMBER_ID;
-    const error = this.memberError(memberId, groupInstanceId);
+    const error = this.roster.memberError(memberId, groupInstanceId);
     if (error !== ErrorCode.NONE) return error;
     if (generationId !== this.generationId) return ErrorCode.ILLEGAL_GENERATION;
     if (this.state === 'CompletingRebalance') return ErrorCode.REBALANCE_IN_PROGRESS;
-    this.touch(this.members.get(memberId)!);
+    this.touch(this.roster.get(memberId)!);
     return ErrorCode.NONE;
   }
 
   // ---- membership bookkeeping -------------------------------------------------------
 
-  /** Kafka's validateCurrentMember: a static member's instance id must map to this member id. */
-  private memberError(memberId: string, groupInstanceId: string | null): number {
-    if (groupInstanceId !== null) {
-      const holder = this.staticMembers.get(groupInstanceId);
-      if (holder === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
-      if (holder !== memberId) return ErrorCode.FENCED_INSTANCE_ID;
-    }
-    return this.members.has(memberId) ? ErrorCode.NONE : ErrorCode.UNKNOWN_MEMBER_ID;
-  }
-
   /** Re-arms the member's session timer; no timer while it waits in a join or a sync. */
   private touch(member: Member): void {
-    member.session?.cancel();
-    member.session = null;
-    if (this.pendingJoins.has(member.memberId) || this.pendingSyncs.has(member.memberId)) return;
-    const memberId = member.memberId;
-    member.session = this.options.scheduler.schedule(member.sessionTimeoutMs, () => this.expireMember(memberId));
+    if (this.pendingJoins.has(member.memberId) || this.pendingSyncs.has(member.memberId)) this.roster.disarm(member);
+    else this.roster.arm(member);
   }
 
   private expireMember(memberId: string): void {
-    const member = this.members.get(memberId);
+    const member = this.roster.get(memberId);
     if (member === undefined) return;
     this.options.log(`group ${this.groupId}: member ${memberId} failed to heartbeat within its ${member.sessionTimeoutMs} ms session, removing it`);
     this.removeMemberAndUpdate(member);
   }
 
-  private expirePendingMember(memberId: string): void {
-    if (!this.pendingMembers.delete(memberId)) return;
+  private expirePendingMember(): void {
     this.tryCompleteJoin();
     if (this.idle) this.options.onEmpty(this);
   }
 
   private removeMember(member: Member): void {
-    member.session?.cancel();
-    member.session = null;
-    this.members.delete(member.memberId);
+    this.roster.remove(member);
     this.awaitingSync.delete(member.memberId);
-    if (member.groupInstanceId !== null && this.staticMembers.get(member.groupInstanceId) === member.memberId) {
-      this.staticMembers.delete(member.groupInstanceId);
-    }
     this.pendingJoins.get(member.memberId)?.(joinError(ErrorCode.UNKNOWN_MEMBER_ID, member.memberId));
     this.pendingJoins.delete(member.memberId);
     this.pendingSyncs.get(member.memberId)?.(syncError(ErrorCode.UNKNOWN_MEMBER_ID));
@@ -566,7 +524,7 @@ export class Group {
       state: this.state,
       protocolType: this.protocolType ?? '',
       protocolName: stable ? (this.protocolName ?? '') : '',
-      members: [...this.members.values()].map((m) => ({
+      members: [...this.roster.members()].map((m) => ({
         memberId: m.memberId,
         groupInstanceId: m.groupInstanceId,
         clientId: m.clientId,
@@ -585,9 +543,7 @@ export class Group {
     this.initialDelay?.timer.cancel();
     this.initialDelay = null;
     this.clearAwaitingSync();
-    for (const timer of this.pendingMembers.values()) timer.cancel();
-    this.pendingMembers.clear();
-    for (const member of this.members.values()) member.session?.cancel();
+    this.roster.cancelTimers();
     for (const [memberId, reply] of this.pendingJoins) reply(joinError(errorCode, memberId));
     this.pendingJoins.clear();
     for (const reply of this.pendingSyncs.values()) reply(syncError(errorCode));

@@ -2,6 +2,7 @@
 
 export { DEFAULT_GROUP_SETTINGS, GroupCoordinator, type GroupCoordinatorOptions, type GroupCoordinatorSettings, type ListedGroup } from './coordinator.js';
 export { Group } from './group.js';
+export type { Member } from './roster.js';
 export { MemoryOffsetStore, hasOffsets, type CommittedOffset, type OffsetStore } from './offsets.js';
 export { realScheduler, type Scheduler, type TimerHandle } from './scheduler.js';
 export * from './types.js';
