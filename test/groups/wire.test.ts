@@ -55,7 +55,7 @@ describe('consumer groups over the wire', () => {
 
   it('runs join, sync, heartbeat and leave for three members across two generations', async () => {
     const [a, b, c] = [await client(), await client(), await client()];
-    broker.broker.groups.settings.initialRebalanceDelayMs = 200;
+    broker.broker.groups.settings.initialRebalanceDelayMs = 1500;
     // v4+: the first join of each member only hands out a member id.
     const ids = await Promise.all([a, b, c].map(async (cl) => {
       const first = await joinGroup(cl, 'flow', { version: 5 });
@@ -134,31 +134,30 @@ describe('consumer groups over the wire', () => {
 
   it('expires a member that stops heartbeating and rebalances the rest', async () => {
     const [a, b] = [await client(), await client()];
-    const ja = await joinGroup(a, 'expiry', { version: 3, sessionTimeoutMs: 300, rebalanceTimeoutMs: 5000 });
+    // a has a long session and keeps heartbeating; b's session is short and b goes silent.
+    const long = { version: 3, sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000 };
+    const short = { version: 3, sessionTimeoutMs: 1500, rebalanceTimeoutMs: 10_000 };
+    const ja = await joinGroup(a, 'expiry', long);
     await syncGroup(a, 'expiry', ja.memberId, 1, { [ja.memberId]: '' });
-    const jbPromise = joinGroup(b, 'expiry', { version: 3, sessionTimeoutMs: 300, rebalanceTimeoutMs: 5000 });
+    const jbPromise = joinGroup(b, 'expiry', short);
     expect(await heartbeat(a, 'expiry', ja.memberId, 1)).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
-    const [jaAgain, jb] = await Promise.all([joinGroup(a, 'expiry', { version: 3, memberId: ja.memberId, sessionTimeoutMs: 300, rebalanceTimeoutMs: 5000 }), jbPromise]);
+    const [jaAgain, jb] = await Promise.all([joinGroup(a, 'expiry', { ...long, memberId: ja.memberId }), jbPromise]);
     expect([jaAgain.generationId, jb.generationId]).toEqual([2, 2]);
     expect(jaAgain.leader).toBe(ja.memberId);
     const syncs = await Promise.all([syncGroup(b, 'expiry', jb.memberId, 2), syncGroup(a, 'expiry', ja.memberId, 2, { [ja.memberId]: '', [jb.memberId]: '' })]);
     expect(syncs.map((s) => s.errorCode)).toEqual([0, 0]);
-    // a keeps heartbeating, b goes silent: b's session timer removes it.
-    await eventually(async () => {
-      const code = await heartbeat(a, 'expiry', ja.memberId, 2);
-      return code === ErrorCode.REBALANCE_IN_PROGRESS;
-    });
+    await eventually(async () => (await heartbeat(a, 'expiry', ja.memberId, 2)) === ErrorCode.REBALANCE_IN_PROGRESS);
     const members = (await describeGroups(a, ['expiry'])).groups[0]!.members.map((m) => m.memberId);
     expect(members).toEqual([ja.memberId]);
     expect(await heartbeat(b, 'expiry', jb.memberId, 2)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
-    const rejoin = await joinGroup(a, 'expiry', { version: 3, memberId: ja.memberId, sessionTimeoutMs: 300, rebalanceTimeoutMs: 5000 });
+    const rejoin = await joinGroup(a, 'expiry', { ...long, memberId: ja.memberId });
     expect(rejoin).toMatchObject({ errorCode: 0, generationId: 3 });
     await leaveGroup(a, 'expiry', [[ja.memberId, null]]);
   });
 
   it('lets a restarted static member take its place without a rebalance, fencing the old member id', async () => {
     const [a, b] = [await client(), await client()];
-    broker.broker.groups.settings.initialRebalanceDelayMs = 200;
+    broker.broker.groups.settings.initialRebalanceDelayMs = 1500;
     const [ja, jb] = await Promise.all([
       joinGroup(a, 'static', { version: 5, groupInstanceId: 'instance-a' }),
       joinGroup(b, 'static', { version: 5, groupInstanceId: 'instance-b' }),
