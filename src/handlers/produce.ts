@@ -20,7 +20,8 @@
  * one of the producer's last 5 batches is answered with its ORIGINAL base offset and not
  * written again, once the original reached the durability point this request's acks asks
  * for (BrokerLog.barrier); OUT_OF_ORDER_SEQUENCE_NUMBER (45) for a gap or a new epoch not
- * starting at 0, INVALID_PRODUCER_EPOCH (47) for an old epoch.
+ * starting at 0, INVALID_PRODUCER_EPOCH (47) for an old epoch, UNKNOWN_PRODUCER_ID (59)
+ * for a recently allocated producer whose first batch here does not start at 0.
  * Transactional batches: there is no transaction coordinator, so, as Kafka's
  * handleProduceRequest does for a request whose transactional records have no (authorized)
  * transactional id, a request with transactional batches and a null transactionalId gets
@@ -109,7 +110,7 @@ function handleProduce(request: ProduceRequest, context: RequestContext): Answer
           if (b.producerId >= 0) hasProducer = true;
           if ((b.attributes & Attribute.transactional) !== 0) transactional = true;
         }
-        const verdict = check.errorCode === ErrorCode.NONE && hasProducer && !transactional ? checkRecordSet(log.producers, partition, check.batches) : null;
+        const verdict = check.errorCode === ErrorCode.NONE && hasProducer && !transactional ? checkRecordSet(log.producers, partition, check.batches, Date.now()) : null;
         if (check.errorCode !== ErrorCode.NONE) {
           setError(out, check.errorCode, check.errorMessage);
         } else if (transactional) {

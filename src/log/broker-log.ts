@@ -144,8 +144,8 @@ export class BrokerLog {
     const fs = options.fs ?? nodeFileSystem;
     const now = options.now ?? Date.now;
     const cacheBytes = options.cacheBytes ?? 64 * 1024 * 1024;
-    const state: LogState = { registry: new TopicRegistry(), offsets: new OffsetStore(), brokerConfigs: new Map(), producers: new ProducerStates() };
     const expiration = options.producerIdExpirationMs ?? DEFAULT_PRODUCER_ID_EXPIRATION_MS;
+    const state: LogState = { registry: new TopicRegistry(), offsets: new OffsetStore(), brokerConfigs: new Map(), producers: new ProducerStates(expiration) };
     const recovery = emptyRecoveryStats();
     const retention = { ...DEFAULT_RETENTION, ...options.retention };
     if (!config.enabled) {
@@ -431,15 +431,18 @@ export class BrokerLog {
   /**
    * Hands out a new producer id. Ids come from blocks reserved by a PRODUCER_IDS_RESERVED
    * entry; `done` resolves once the reservation covering the id is durable, so an id is
-   * never given to a client before a restart could no longer hand it out again.
+   * never given to a client before a restart could no longer hand it out again. A block
+   * older than half the expiration time is left for a new one, so every id's block
+   * reservation time stays close to when the id was handed out (see ProducerStates).
    */
-  allocateProducerId(): { producerId: number; done: Promise<void> } {
+  allocateProducerId(now: number = Date.now()): { producerId: number; done: Promise<void> } {
     this.checkOpen();
     const p = this.state.producers;
-    if (p.nextId >= p.reservedEnd) {
-      const blockEnd = p.nextId + PRODUCER_ID_BLOCK;
-      p.reserved(blockEnd, true);
-      this.producerIdReservation = this.persist(() => encodeProducerIdsReserved({ blockEnd }));
+    if (p.nextId >= p.reservedEnd || now - p.blockReservedAt >= this.producerIdExpirationMs / 2) {
+      const blockEnd = p.reservedEnd + PRODUCER_ID_BLOCK;
+      p.nextId = p.reservedEnd;
+      p.reserved(blockEnd, now, true);
+      this.producerIdReservation = this.persist(() => encodeProducerIdsReserved({ blockEnd, timestamp: now }));
     }
     return { producerId: p.nextId++, done: this.producerIdReservation };
   }
@@ -467,7 +470,7 @@ export class BrokerLog {
 
   /** Drops producer state idle for producer.id.expiration.ms; returns how many entries went. */
   expireProducers(now: number = Date.now()): number {
-    return this.state.producers.expire(this.allPartitions(), now, this.producerIdExpirationMs);
+    return this.state.producers.expire(this.allPartitions(), now);
   }
 
   private *allPartitions(): Generator<PartitionState> {

@@ -249,7 +249,7 @@ function dumpStateEntry(entry: StateEntry, head: string, topicNames: Map<number,
       for (const s of entry.starts) write(`log-start topic=${name(s.topicNum)} partition=${s.partition} logStartOffset=${s.logStartOffset}`);
       return;
     case EntryType.PRODUCER_IDS_RESERVED:
-      write(`${head} blockEnd=${entry.blockEnd}`);
+      write(`${head} blockEnd=${entry.blockEnd} timestamp=${entry.timestamp}`);
       return;
     case EntryType.PRODUCER_EPOCH_BUMPED:
       write(`${head} producerId=${entry.producerId} epoch=${entry.epoch} timestamp=${entry.timestamp}`);

@@ -67,7 +67,7 @@ export function applyStateEntry(state: LogState, entry: StateEntry): void {
       }
       return;
     case EntryType.PRODUCER_IDS_RESERVED:
-      state.producers.reserved(entry.blockEnd, false);
+      state.producers.reserved(entry.blockEnd, entry.timestamp, false);
       return;
     case EntryType.PRODUCER_EPOCH_BUMPED:
       state.producers.fence(entry.producerId, entry.epoch, entry.timestamp);

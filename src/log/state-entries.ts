@@ -12,9 +12,10 @@
  *   7 TOPIC_CONFIGS_ALTERED  [topicNum u32][set map][remove strings]
  *   8 BROKER_CONFIGS_ALTERED [set map][remove strings]
  *   9 LOG_START_ADVANCED     [count u32] count x ([topicNum u32][partition u32][logStartOffset i64])
- *  10 PRODUCER_IDS_RESERVED  [blockEnd i64]   producer ids below blockEnd are taken (a block
- *                            is reserved before its first id is handed out; after a restart
- *                            the rest of the block is skipped, so no id is ever reused)
+ *  10 PRODUCER_IDS_RESERVED  [blockEnd i64][timestamp i64]   producer ids below blockEnd are
+ *                            taken (the block [blockEnd - 1000, blockEnd) is reserved before
+ *                            its first id is handed out; after a restart the rest of the
+ *                            block is skipped, so no id is ever reused)
  *  11 PRODUCER_EPOCH_BUMPED  [producerId i64][epoch u16][timestamp i64]   InitProducerId raised
  *                            the producer's epoch; batches of older epochs are fenced
  *
@@ -81,6 +82,7 @@ export interface LogStartAdvancedEntry {
 export interface ProducerIdsReservedEntry {
   type: typeof EntryType.PRODUCER_IDS_RESERVED;
   blockEnd: number;
+  timestamp: number;
 }
 
 export interface ProducerEpochBumpedEntry {
@@ -136,7 +138,7 @@ export function encodeLogStartAdvanced(e: Body<LogStartAdvancedEntry>): EncodedE
 }
 
 export function encodeProducerIdsReserved(e: Body<ProducerIdsReservedEntry>): EncodedEntry {
-  return entryWriter().i64(e.blockEnd).frame(EntryType.PRODUCER_IDS_RESERVED);
+  return entryWriter().i64(e.blockEnd).i64(e.timestamp).frame(EntryType.PRODUCER_IDS_RESERVED);
 }
 
 export function encodeProducerEpochBumped(e: Body<ProducerEpochBumpedEntry>): EncodedEntry {
@@ -145,7 +147,7 @@ export function encodeProducerEpochBumped(e: Body<ProducerEpochBumpedEntry>): En
 
 function decodeProducerIdsReserved(p: Buffer): ProducerIdsReservedEntry {
   const r = new ByteReader(p);
-  const e: ProducerIdsReservedEntry = { type: EntryType.PRODUCER_IDS_RESERVED, blockEnd: r.i64() };
+  const e: ProducerIdsReservedEntry = { type: EntryType.PRODUCER_IDS_RESERVED, blockEnd: r.i64(), timestamp: r.i64() };
   r.end();
   return e;
 }

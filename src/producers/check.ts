@@ -13,11 +13,17 @@
  *      OUT_OF_ORDER_SEQUENCE_NUMBER (45);
  *   4. same epoch: BaseSequence must follow the last sequence (wrapping at 2^31-1 to 0),
  *      else OUT_OF_ORDER_SEQUENCE_NUMBER (45);
- *   5. no state for the producer on this partition (new, or expired): any sequence is
- *      accepted. Kafka 2.5+ does exactly this (KIP-360: "If there is no current producer
- *      epoch ... accept writes with any sequence number"); UNKNOWN_PRODUCER_ID (59) is
- *      what brokers before 2.5 answered, and answering it makes a producer reset its
- *      sequences and re-send, the duplicates idempotence exists to prevent.
+ *   5. no state for the producer on this partition:
+ *      - the id was handed out by this broker within producer.id.expiration.ms (its state
+ *        cannot have expired, see ProducerStates.recentlyAllocated), so the producer never
+ *        wrote here: a non-zero sequence is a batch that overtook the producer's first one
+ *        and is answered UNKNOWN_PRODUCER_ID (59), what Kafka before 2.5 answered for a
+ *        non-zero sequence without state (the response's log start offset stays -1, which
+ *        makes the Java client simply retry the batch);
+ *      - otherwise (state expired, or an id this broker did not hand out recently): any
+ *        sequence is accepted, as Kafka 2.5+ does (ProducerAppendInfo.checkSequence: "If
+ *        there is no current producer epoch ... accept writes with any sequence number",
+ *        KIP-360), because answering 59 there makes the producer reset and re-send.
  * Several batches in one record set are checked in order, each against the state the
  * earlier ones leave. A record set is all new (appended) or all duplicates of batches
  * stored back to back (acknowledged with the first one's offset): a set mixing the two
@@ -49,7 +55,7 @@ function error(code: number, message: string): Verdict {
   return { kind: 'error', code, message };
 }
 
-export function checkRecordSet(states: ProducerStates, partition: PartitionKey, batches: readonly ProducerBatch[]): Verdict {
+export function checkRecordSet(states: ProducerStates, partition: PartitionKey, batches: readonly ProducerBatch[], now: number): Verdict {
   const producers = states.of(partition);
   let sawNew = false;
   let dupFirst = -1;
@@ -98,6 +104,8 @@ export function checkRecordSet(states: ProducerStates, partition: PartitionKey, 
       } else if (!inSequence(curLast, first)) {
         return error(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, `producer ${id} epoch ${epoch}: sequence ${first} does not follow ${curLast}`);
       }
+    } else if (first !== 0 && states.recentlyAllocated(id, now)) {
+      return error(ErrorCode.UNKNOWN_PRODUCER_ID, `producer ${id} has not written to this partition yet; its first batch must have sequence 0, got ${first}`);
     }
     sawNew = true;
     if (batches.length > 1) {

@@ -3,6 +3,7 @@
  * the WAL segments holding the batches it was built from. Big-endian:
  *
  *   [version u8 = 1][reservedEnd i64]
+ *   [blockCount u32] x ([blockEnd i64][reservedAt i64])   id blocks reserved within the expiration time
  *   [fenceCount u32] x ([producerId i64][epoch u16][timestamp i64])
  *   [partitionCount u32] x ([topicNum u32][partition u32][producerCount u32]
  *       x ([producerId i64][epoch u16][lastTimestamp i64][batchCount u8]
@@ -26,7 +27,9 @@ export interface SnapshotPartition {
 
 export function encodeProducerSnapshot(states: ProducerStates, partitions: Iterable<SnapshotPartition>): Buffer {
   const w = new ByteWriter(0, 256);
-  w.u8(VERSION).i64(states.reservedEnd).u32(states.fences.size);
+  w.u8(VERSION).i64(states.reservedEnd).u32(states.blocks.length);
+  for (const b of states.blocks) w.i64(b.end).i64(b.reservedAt);
+  w.u32(states.fences.size);
   for (const [id, f] of states.fences) w.i64(id).u16(f.epoch).i64(f.timestamp);
   const withState: Array<[SnapshotPartition, Map<number, ProducerEntry>]> = [];
   for (const p of partitions) {
@@ -50,7 +53,12 @@ export function restoreProducerSnapshot(states: ProducerStates, bytes: Buffer, l
   const r = new ByteReader(bytes);
   const version = r.u8();
   if (version !== VERSION) throw new EntryFormatError(`producer state version ${version} is not supported`);
-  states.reserved(r.i64(), false);
+  const reservedEnd = r.i64();
+  for (let n = r.u32(); n > 0; n--) {
+    const end = r.i64();
+    states.reserved(end, r.i64(), false);
+  }
+  if (reservedEnd > states.reservedEnd) states.reservedEnd = states.nextId = reservedEnd;
   for (let n = r.u32(); n > 0; n--) {
     const id = r.i64();
     const epoch = r.u16();

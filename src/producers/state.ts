@@ -7,7 +7,9 @@
  * `producer.id.expiration.ms`, measured as Kafka does from the batch timestamps).
  *
  * Broker-wide: the producer id allocator (ids are reserved durably in blocks, like
- * Kafka's ProducerIdManager, and never reused after a restart) and the epochs raised by
+ * Kafka's ProducerIdManager, and never reused after a restart), the blocks reserved
+ * within `producer.id.expiration.ms` (an id from such a block was handed out so recently
+ * that its state cannot have expired anywhere: see check.ts), and the epochs raised by
  * InitProducerId (a batch below such an epoch is fenced on every partition).
  *
  * Everything here is synchronous and owned by the BrokerLog's state: the produce handler
@@ -47,6 +49,13 @@ export interface EpochFence {
   timestamp: number;
 }
 
+/** Producer ids [start, end) reserved at broker time `reservedAt`. */
+export interface IdBlock {
+  start: number;
+  end: number;
+  reservedAt: number;
+}
+
 /** Partition key: the PartitionState object (its identity), so deleted topics drop their state. */
 export type PartitionKey = object;
 
@@ -68,6 +77,10 @@ export class ProducerStates {
   /** Next producer id to hand out, and the end (exclusive) of the reserved block. */
   nextId = 0;
   reservedEnd = 0;
+  /** Blocks reserved within the expiration time, oldest first (the last is the one in use). */
+  readonly blocks: IdBlock[] = [];
+
+  constructor(readonly expirationMs: number) {}
 
   /** The producers of one partition (undefined when it has none). */
   of(partition: PartitionKey): Map<number, ProducerEntry> | undefined {
@@ -114,10 +127,30 @@ export class ProducerStates {
   }
 
   /** Applies a block reservation: ids below `blockEnd` are taken. */
-  reserved(blockEnd: number, live: boolean): void {
+  reserved(blockEnd: number, reservedAt: number, live: boolean): void {
+    this.blocks.push({ start: blockEnd - PRODUCER_ID_BLOCK, end: blockEnd, reservedAt });
     if (blockEnd > this.reservedEnd) this.reservedEnd = blockEnd;
     // In recovery the rest of a block in use before the restart is skipped, never reused.
     if (!live && this.nextId < this.reservedEnd) this.nextId = this.reservedEnd;
+  }
+
+  /**
+   * True when `producerId` comes from a block reserved less than the expiration time ago:
+   * it was handed out so recently that none of its state can have expired (expire() keeps
+   * it), so no state on a partition means the producer never wrote there.
+   */
+  recentlyAllocated(producerId: number, now: number): boolean {
+    for (let i = this.blocks.length - 1; i >= 0; i--) {
+      const b = this.blocks[i]!;
+      if (producerId >= b.start && producerId < b.end) return now - b.reservedAt < this.expirationMs;
+    }
+    return false;
+  }
+
+  /** Reservation time of the block in use (-Infinity when none). */
+  get blockReservedAt(): number {
+    const last = this.blocks[this.blocks.length - 1];
+    return last !== undefined && last.end === this.reservedEnd ? last.reservedAt : Number.NEGATIVE_INFINITY;
   }
 
   /**
@@ -134,16 +167,19 @@ export class ProducerStates {
   }
 
   /**
-   * Drops producers idle for `expirationMs` or longer (Kafka: now - lastTimestamp >=
-   * producer.id.expiration.ms) and fences that old. Returns how many entries went.
+   * Drops producers idle for the expiration time or longer (Kafka: now - lastTimestamp >=
+   * producer.id.expiration.ms, lastTimestamp being the last batch's max timestamp), except
+   * ids handed out within that time, and fences and id blocks that old. Returns how many
+   * producer entries and fences went.
    */
-  expire(partitions: Iterable<PartitionKey>, now: number, expirationMs: number): number {
+  expire(partitions: Iterable<PartitionKey>, now: number): number {
+    const expirationMs = this.expirationMs;
     let removed = 0;
     for (const p of partitions) {
       const producers = this.partitions.get(p);
       if (producers === undefined) continue;
       for (const [id, e] of producers) {
-        if (now - e.lastTimestamp >= expirationMs) {
+        if (now - e.lastTimestamp >= expirationMs && !this.recentlyAllocated(id, now)) {
           producers.delete(id);
           removed++;
         }
@@ -156,6 +192,9 @@ export class ProducerStates {
         removed++;
       }
     }
+    let old = 0;
+    while (old < this.blocks.length && now - this.blocks[old]!.reservedAt >= expirationMs) old++;
+    if (old > 0) this.blocks.splice(0, old);
     return removed;
   }
 }
