@@ -93,6 +93,11 @@ export class Group {
     return this.roster.has(memberId);
   }
 
+  /** How many JoinGroup and SyncGroup requests the group holds back (diagnostics, tests). */
+  get held(): { joins: number; syncs: number } {
+    return { joins: this.pendingJoins.size, syncs: this.pendingSyncs.size };
+  }
+
   // ---- JoinGroup -------------------------------------------------------------------
 
   join(input: JoinInput, reply: JoinReply): void {
