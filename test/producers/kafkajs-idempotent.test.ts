@@ -1,6 +1,8 @@
 /**
  * Smoke check: kafkajs's idempotent producer (`idempotent: true`, so InitProducerId then
- * sequenced batches at acks=-1) against a real broker process, across a broker restart.
+ * sequenced batches at acks=-1) against a real broker process, across broker restarts: one
+ * in the middle of a producer's stream (it reconnects and carries on with its sequences,
+ * which the restarted broker knows from the WAL) and one between two producers.
  * The broker is the compat harness's CLI build (`dist/src/cli.js`, or SLUICE_CLI).
  */
 
@@ -62,6 +64,7 @@ describe('kafkajs idempotent producer against a broker process', () => {
       const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, retry: { retries: 5 } });
       await producer.connect();
       for (let i = 0; i < 20; i++) {
+        if (round === 0 && i === 10) await broker.restart({ samePort: true });
         const partition = i % PARTITIONS;
         const messages = Array.from({ length: 1 + (i % 3) }, (_, k) => ({ key: `k${i}`, value: `r${round}-m${i}-${k}` }));
         const [meta] = await producer.send({ topic: TOPIC, acks: -1, messages: messages.map((m) => ({ ...m, partition })) });
