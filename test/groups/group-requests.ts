@@ -97,9 +97,10 @@ export function describeGroups(client: WireClient, groups: string[], version = 5
   return client.request(DescribeGroupsApi.apiKey, version, request);
 }
 
-export function listGroups(client: WireClient, statesFilter: string[] = [], version = 4): Promise<ListGroupsResponse> {
+export function listGroups(client: WireClient, statesFilter: string[] = [], version = 4, typesFilter: string[] = []): Promise<ListGroupsResponse> {
   const request = createListGroupsRequest();
   request.statesFilter = statesFilter;
+  request.typesFilter = typesFilter;
   return client.request(ListGroupsApi.apiKey, version, request);
 }
 

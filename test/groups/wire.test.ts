@@ -198,6 +198,10 @@ describe('consumer groups over the wire', () => {
     const listed = await listGroups(c, [], 0);
     expect(listed.errorCode).toBe(0);
     expect(listed.groups.map((g) => g.groupId)).toContain('flow');
+    // v5: every group is a classic group; a types filter without classic lists none.
+    const classic = await listGroups(c, [], 5, ['Classic']);
+    expect(classic.groups.find((g) => g.groupId === 'flow')).toMatchObject({ groupType: 'classic', protocolType: 'consumer' });
+    expect((await listGroups(c, [], 5, ['consumer'])).groups).toEqual([]);
   });
 });
 
