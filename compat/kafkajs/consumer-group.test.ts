@@ -2,13 +2,15 @@
  * A kafkajs consumer group of 3 members on a 6-partition topic, 60,000 keyed messages:
  *   - members A and B run in this process (eachMessage), member C in a child process
  *     (group-member.mjs, eachBatch) so it can be crashed with SIGKILL;
- *   - once all three share the 6 partitions, the first 30,000 messages are produced; when
- *     half of them were delivered, B disconnects (LeaveGroup) and C is killed (no LeaveGroup:
- *     its session, 6 s, must expire); then the other 30,000 are produced;
+ *   - once all three share the 6 partitions, the first 30,000 messages are produced; C holds
+ *     a batch after 2,000 (delivered, not committed); when half of the 30,000 were delivered,
+ *     B disconnects (LeaveGroup) and C is killed mid-batch (no LeaveGroup: its session, 6 s,
+ *     must expire); then the other 30,000 are produced;
  *   - A ends up with every partition and the test waits until all 60,000 were delivered.
  * Checks: every offset of every partition delivered with the key that was produced, no
  * message lost; a message delivered twice was never behind the group's committed offset
- * (duplicates only in the uncommitted window); the committed offsets (admin.fetchOffsets)
+ * (duplicates only in the uncommitted window), and C's held batch is delivered again to a
+ * surviving member; the committed offsets (admin.fetchOffsets)
  * end equal to the end offsets (admin.fetchTopicOffsets).
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -24,7 +26,16 @@ const TOPIC = 'group-60k';
 const GROUP = 'compat-group-60k';
 const PARTITIONS = 6;
 const HALF = 30_000;
+const C_HOLDS_AFTER = 2_000;
 const SESSION = { sessionTimeout: 6_000, rebalanceTimeout: 8_000, heartbeatInterval: 500 };
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
 
 async function produceRange(producer: Producer, from: number, to: number): Promise<void> {
   for (let start = from; start < to; start += 1_000) {
@@ -94,15 +105,22 @@ describe('kafkajs consumer group: 3 members, one leaves, one crashes', () => {
         SESSION_TIMEOUT_MS: String(SESSION.sessionTimeout),
         REBALANCE_TIMEOUT_MS: String(SESSION.rebalanceTimeout),
         HEARTBEAT_MS: String(SESSION.heartbeatInterval),
+        HOLD_AFTER: String(C_HOLDS_AFTER),
       },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const childExit = new Promise<void>((resolve) => child!.once('exit', () => resolve()));
+    let cHeld!: () => void;
+    const cHolding = new Promise<void>((resolve) => { cHeld = resolve; });
+    const cHeldBatch: string[] = []; // "p:o" of the last batch C reported
     child.on('message', (m: { t: string; assignment?: number[]; items?: Array<[number, number, string]>; offsets?: Array<[number, number]> }) => {
-      if (m.t === 'join') {
+      if (m.t === 'holding') {
+        cHeld();
+      } else if (m.t === 'join') {
         assignments.set('C', m.assignment!);
         allJoined.poke();
       } else if (m.t === 'msgs') {
+        cHeldBatch.splice(0, cHeldBatch.length, ...m.items!.map(([p, o]) => `${p}:${o}`));
         for (const [p, o, k] of m.items!) ledger.deliver('C', p, o, k);
       } else if (m.t === 'commit') {
         for (const [p, o] of m.offsets!) ledger.commit(p, o);
@@ -115,6 +133,7 @@ describe('kafkajs consumer group: 3 members, one leaves, one crashes', () => {
     try {
       await produceRange(producer, 0, HALF);
       await ledger.distinctReaches(HALF / 2, 30_000);
+      await withTimeout(cHolding, 30_000, 'C to hold a batch');
       expect(ledger.byMember.get('C') ?? 0, 'C consumed before its crash').toBeGreaterThan(0);
       expect(ledger.byMember.get('B') ?? 0, 'B consumed before it left').toBeGreaterThan(0);
 
@@ -135,6 +154,8 @@ describe('kafkajs consumer group: 3 members, one leaves, one crashes', () => {
     const keys = new Set(ledger.keys.values());
     for (let i = 0; i < 2 * HALF; i++) if (!keys.has(`key-${i}`)) throw new Error(`key-${i} was never delivered`);
     expect(ledger.violations, 'a committed message was delivered again').toEqual([]);
+    expect(cHeldBatch.length).toBeGreaterThan(0);
+    for (const id of cHeldBatch) expect(ledger.deliveries.get(id), `${id} of C's uncommitted batch delivered again`).toBeGreaterThanOrEqual(2);
     expect(assignments.get('A')?.slice().sort(), 'A owns every partition at the end').toEqual([0, 1, 2, 3, 4, 5]);
 
     // kafkajs commits after each batch; wait (bounded) for the last commit to land.

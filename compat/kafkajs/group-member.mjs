@@ -2,11 +2,14 @@
 // (no LeaveGroup, no commit, heartbeats just stop). Plain JS: it runs under node directly.
 //
 // Configuration in the environment: BOOTSTRAP, GROUP, TOPIC, SESSION_TIMEOUT_MS,
-// REBALANCE_TIMEOUT_MS, HEARTBEAT_MS. Reports to the parent over IPC:
+// REBALANCE_TIMEOUT_MS, HEARTBEAT_MS, HOLD_AFTER (after reporting that many messages it holds
+// its current batch forever: delivered, never committed, as a crash mid-batch leaves it).
+// Reports to the parent over IPC:
 //   { t: 'join', memberId, assignment: number[] }        on every GROUP_JOIN
 //   { t: 'msgs', items: [[partition, offset, key], ...] } delivered messages, sent before
 //                                                         the handler returns (so before commit)
 //   { t: 'commit', offsets: [[partition, offset], ...] } after each successful OffsetCommit
+//   { t: 'holding' }                                     once it holds a batch (HOLD_AFTER)
 import { Kafka, logLevel } from 'kafkajs';
 
 const env = process.env;
@@ -30,12 +33,19 @@ consumer.on(consumer.events.COMMIT_OFFSETS, (e) => {
   const offsets = e.payload.topics.flatMap((t) => t.partitions.map((p) => [p.partition, Number(p.offset)]));
   process.send({ t: 'commit', offsets });
 });
+const holdAfter = Number(env.HOLD_AFTER ?? Infinity);
+let reported = 0;
 await consumer.connect();
 await consumer.subscribe({ topic: env.TOPIC, fromBeginning: true });
 await consumer.run({
   eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
     const items = batch.messages.map((m) => [batch.partition, Number(m.offset), m.key.toString()]);
     await new Promise((resolve) => process.send({ t: 'msgs', items }, resolve));
+    reported += items.length;
+    if (reported >= holdAfter) {
+      process.send({ t: 'holding' });
+      await new Promise(() => undefined); // until SIGKILL
+    }
     for (const m of batch.messages) resolveOffset(m.offset);
     await heartbeat();
   },
