@@ -3,8 +3,7 @@
  * deleteTopics (a re-created topic starts empty at offset 0 and the old group offsets are
  * gone), fetchTopicOffsets, fetchTopicOffsetsByTimestamp, fetchOffsets, setOffsets,
  * resetOffsets (earliest and latest; kafkajs runs a group member for each, ~5 s apiece), listGroups,
- * describeGroups, deleteGroups, describeConfigs (topic and broker). alterConfigs is pending:
- * compat/pending/kafkajs-alter-configs.test.ts.pending.
+ * describeGroups, deleteGroups, describeConfigs (topic and broker). alterConfigs: alter-configs.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigResourceTypes, type Admin, type Kafka, type Producer } from 'kafkajs';

@@ -1,9 +1,7 @@
 /**
- * PENDING (not run: the name does not match vitest's compat/**\/*.test.ts): kafkajs
- * admin.alterConfigs sends AlterConfigs (API key 33, v0-v1), which Sluice does not serve yet
- * (it serves IncrementalAlterConfigs, key 44); kafkajs fails with "The Kafka server does not
- * support the requested API version". To enable once AlterConfigs lands: move this file to
- * compat/kafkajs/alter-configs.test.ts.
+ * kafkajs admin.alterConfigs (AlterConfigs, API key 33: the whole config set of a resource is
+ * replaced) on a topic: the new values show in describeConfigs and survive a broker restart;
+ * a config left out of a later call returns to its default; validateOnly changes nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigResourceTypes, type Admin } from 'kafkajs';
@@ -56,5 +54,21 @@ describe('kafkajs admin.alterConfigs against sluice', () => {
     after = await describe();
     expect(after.get('retention.ms')).toBe('3600000');
     expect(after.get('retention.bytes')).toBe('1048576');
+
+    // Legacy AlterConfigs replaces the whole set: a config left out returns to its default.
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configEntries: [{ name: 'retention.ms', value: '7200000' }] }],
+    });
+    after = await describe();
+    expect(after.get('retention.ms')).toBe('7200000');
+    expect(after.get('retention.bytes')).toBe('-1');
+
+    // validateOnly changes nothing.
+    await admin.alterConfigs({
+      validateOnly: true,
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configEntries: [{ name: 'retention.ms', value: '60000' }] }],
+    });
+    expect((await describe()).get('retention.ms')).toBe('7200000');
   });
 });
