@@ -33,7 +33,7 @@ export class Broker {
     this.advertisedHost = config.advertisedHost ?? config.host;
     this.advertisedPort = config.advertisedPort ?? config.port;
     log.onVisible = () => this.wakeDataWaiters();
-    this.groups = new GroupCoordinator({ offsets: log, logger });
+    this.groups = new GroupCoordinator({ offsets: log, logger, settings: config.groups });
   }
 
   /** Set once shutdown starts: waiting fetches answer with what they have. */

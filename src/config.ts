@@ -6,6 +6,7 @@
 
 import { readFileSync } from 'node:fs';
 import { parseSyncPolicy, type WalConfig } from './log/index.js';
+import type { GroupCoordinatorSettings } from './groups/index.js';
 import { isLogLevel, type LogLevel } from './logger.js';
 
 export interface BrokerConfig {
@@ -32,6 +33,8 @@ export interface BrokerConfig {
   logRetentionCheckIntervalMs: number;
   /** producer.id.expiration.ms: idempotent producer state is dropped after this idle time. */
   producerIdExpirationMs: number;
+  /** Consumer group coordinator settings (group.*, offset.metadata.max.bytes). */
+  groups: GroupCoordinatorSettings;
 }
 
 type Kind = 'string' | 'int' | 'bool' | 'level' | 'sync';
@@ -87,6 +90,10 @@ export const SETTINGS: readonly Setting[] = [
   setting('wal.sync.policy', 'sync', 'always', 'always, interval:N (ms) or never (acks=all then means acks=1)', (c, v) => (c.wal.syncPolicy = v)),
   setting('log.retention.ms', 'int', '604800000', 'how long data is kept, -1 for ever (topic override: retention.ms)', (c, v) => (c.logRetentionMs = v)),
   setting('log.retention.bytes', 'int', '-1', 'bytes kept per partition, -1 for no limit (topic override: retention.bytes)', (c, v) => (c.logRetentionBytes = v)),
+  setting('group.initial.rebalance.delay.ms', 'int', '0', 'how long a new group waits for more members before its first rebalance (Kafka: 3000)', (c, v) => (c.groups.initialRebalanceDelayMs = v)),
+  setting('group.min.session.timeout.ms', 'int', '6000', 'smallest session timeout a consumer may ask for', (c, v) => (c.groups.minSessionTimeoutMs = v)),
+  setting('group.max.session.timeout.ms', 'int', '1800000', 'largest session timeout a consumer may ask for', (c, v) => (c.groups.maxSessionTimeoutMs = v)),
+  setting('offset.metadata.max.bytes', 'int', '4096', 'largest metadata string of a committed offset', (c, v) => (c.groups.offsetMetadataMaxBytes = v)),
   setting('log.retention.check.interval.ms', 'int', '300000', 'how often retention looks for data to delete', (c, v) => (c.logRetentionCheckIntervalMs = v)),
   setting('producer.id.expiration.ms', 'int', '86400000', 'how long an idle idempotent producer keeps its sequence state', (c, v) => (c.producerIdExpirationMs = v)),
 ];
@@ -173,6 +180,7 @@ function emptyConfig(): BrokerConfig {
     logRetentionMs: 0,
     logRetentionBytes: 0,
     logRetentionCheckIntervalMs: 0,
+    groups: { initialRebalanceDelayMs: 0, minSessionTimeoutMs: 0, maxSessionTimeoutMs: 0, offsetMetadataMaxBytes: 0 },
     producerIdExpirationMs: 0,
   };
 }
@@ -229,6 +237,11 @@ function validate(c: BrokerConfig): void {
   ];
   for (const [key, value] of positive) if (value <= 0) throw new ConfigError(`${key} must be positive, got ${value}`);
   if (c.port < 0 || c.port > 65535) throw new ConfigError(`port must be 0-65535, got ${c.port}`);
+  if (c.groups.initialRebalanceDelayMs < 0) throw new ConfigError(`group.initial.rebalance.delay.ms must be >= 0, got ${c.groups.initialRebalanceDelayMs}`);
+  if (c.groups.minSessionTimeoutMs <= 0 || c.groups.maxSessionTimeoutMs < c.groups.minSessionTimeoutMs) {
+    throw new ConfigError('group.min.session.timeout.ms must be positive and at most group.max.session.timeout.ms');
+  }
+  if (c.groups.offsetMetadataMaxBytes < 0) throw new ConfigError(`offset.metadata.max.bytes must be >= 0, got ${c.groups.offsetMetadataMaxBytes}`);
   if (c.logRetentionMs < -1) throw new ConfigError(`log.retention.ms must be -1 (for ever) or >= 0, got ${c.logRetentionMs}`);
   if (c.logRetentionBytes < -1) throw new ConfigError(`log.retention.bytes must be -1 (no limit) or >= 0, got ${c.logRetentionBytes}`);
   if (c.logRetentionCheckIntervalMs <= 0) throw new ConfigError(`log.retention.check.interval.ms must be positive, got ${c.logRetentionCheckIntervalMs}`);
