@@ -22,7 +22,6 @@ import { type Range, intersect, versionCondition } from './spec.js';
 const FIXED: Record<string, number> = {
   bool: 1, int8: 1, int16: 2, int32: 4, int64: 8, uint16: 2, uint32: 4, float64: 8, uuid: 16,
 };
-const NUMERIC = new Set(['int8', 'int16', 'int32', 'uint16', 'uint32', 'float64']);
 
 const indent = (lines: string[], by = '  '): string[] => lines.map((l) => (l === '' ? l : by + l));
 const unindent = (lines: string[]): string[] => lines.map((l) => l.replace(/^ {2}/, ''));

@@ -13,10 +13,11 @@ import { ApiVersionsApi, createApiVersionsRequest, type ApiVersionsResponse } fr
 import { FetchApi, createFetchRequest, createFetchRequestFetchPartition, createFetchRequestFetchTopic } from '../../protocol/generated/fetch.js';
 import { ListOffsetsApi, createListOffsetsRequest, createListOffsetsRequestListOffsetsPartition, createListOffsetsRequestListOffsetsTopic } from '../../protocol/generated/list-offsets.js';
 import { MetadataApi, createMetadataRequest, createMetadataRequestTopic } from '../../protocol/generated/metadata.js';
-import { ProduceApi, createProduceRequest, createProduceRequestPartitionProduceData, createProduceRequestTopicProduceData } from '../../protocol/generated/produce.js';
+import { ProduceApi } from '../../protocol/generated/produce.js';
 import { BatchField } from '../../protocol/record-batch.js';
 import { buildSimpleBatch } from '../../protocol/record-batch-builder.js';
 import { startBroker, type EmbeddedBroker } from '../../src/index.js';
+import { produceRequest } from '../support/requests.js';
 import { WireClient } from '../support/wire-client.js';
 
 const SEED = 7_001;
@@ -52,15 +53,7 @@ function exchange(port: number, bytes: Buffer): Promise<'answered' | 'closed'> {
 
 function produceFrame(): { frame: Buffer; batchStart: number; batchLength: number } {
   const batch = buildSimpleBatch(3);
-  const request = createProduceRequest();
-  request.acks = -1;
-  request.timeoutMs = 1000;
-  const topic = createProduceRequestTopicProduceData();
-  topic.name = 'events';
-  const partition = createProduceRequestPartitionProduceData();
-  partition.records = batch;
-  topic.partitionData = [partition];
-  request.topicData = [topic];
+  const request = produceRequest('events', [{ partition: 0, records: batch }]);
   const frame = encodeRequestFrame(ProduceApi.apiKey, 9, 5, 'fuzz', request);
   return { frame, batchStart: frame.indexOf(batch), batchLength: batch.length };
 }
@@ -108,17 +101,7 @@ describe('hostile input against a live broker', () => {
     broker = await startBroker({ logger: 'silent', overrides: { 'auto.create.topics.enable': 'false', 'socket.request.max.bytes': '65536' } });
     await broker.broker.createTopic('events', 1);
     const client = await WireClient.open(broker.port);
-    await client.request(ProduceApi.apiKey, 9, (() => {
-      const r = createProduceRequest();
-      r.acks = -1;
-      const t = createProduceRequestTopicProduceData();
-      t.name = 'events';
-      const p = createProduceRequestPartitionProduceData();
-      p.records = buildSimpleBatch(5);
-      t.partitionData = [p];
-      r.topicData = [t];
-      return r;
-    })());
+    await client.request(ProduceApi.apiKey, 9, produceRequest('events', [{ partition: 0, records: buildSimpleBatch(5) }]));
     client.close();
     walBefore = await walBytes(broker.dataDir);
   });

@@ -6,29 +6,18 @@ import { CreateTopicsApi, createCreateTopicsRequest, createCreateTopicsRequestCr
 import { MetadataApi, createMetadataRequest, type MetadataResponse } from '../../protocol/generated/metadata.js';
 import {
   ProduceApi,
-  createProduceRequest,
-  createProduceRequestPartitionProduceData,
-  createProduceRequestTopicProduceData,
   type ProduceResponse,
 } from '../../protocol/generated/produce.js';
 import { BatchField } from '../../protocol/record-batch.js';
 import { buildBatch, buildSimpleBatch } from '../../protocol/record-batch-builder.js';
 import { HANDLERS } from '../../src/handlers/registry.js';
 import { startBroker, type EmbeddedBroker } from '../../src/index.js';
+import { produceRequest as produceRequestFor } from '../support/requests.js';
 import { WireClient } from '../support/wire-client.js';
 
+/** One record set for one partition. */
 function produceRequest(topic: string, partition: number, records: Buffer | null, acks = -1) {
-  const request = createProduceRequest();
-  request.acks = acks;
-  request.timeoutMs = 30_000;
-  const topicData = createProduceRequestTopicProduceData();
-  topicData.name = topic;
-  const partitionData = createProduceRequestPartitionProduceData();
-  partitionData.index = partition;
-  partitionData.records = records;
-  topicData.partitionData = [partitionData];
-  request.topicData = [topicData];
-  return request;
+  return produceRequestFor(topic, [{ partition, records }], acks);
 }
 
 function firstPartition(response: ProduceResponse) {

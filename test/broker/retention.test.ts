@@ -5,21 +5,14 @@
 
 import { describe, expect, it } from 'vitest';
 import { ListOffsetsApi, createListOffsetsRequest, createListOffsetsRequestListOffsetsPartition, createListOffsetsRequestListOffsetsTopic, type ListOffsetsResponse } from '../../protocol/generated/list-offsets.js';
-import { ProduceApi, createProduceRequest, createProduceRequestPartitionProduceData, createProduceRequestTopicProduceData } from '../../protocol/generated/produce.js';
+import { ProduceApi } from '../../protocol/generated/produce.js';
 import { buildSimpleBatch } from '../../protocol/record-batch-builder.js';
 import { startBroker } from '../../src/index.js';
+import { produceRequest } from '../support/requests.js';
 import { WireClient } from '../support/wire-client.js';
 
 function produce(batch: Buffer) {
-  const request = createProduceRequest();
-  request.acks = -1;
-  const topic = createProduceRequestTopicProduceData();
-  topic.name = 'aging';
-  const partition = createProduceRequestPartitionProduceData();
-  partition.records = batch;
-  topic.partitionData = [partition];
-  request.topicData = [topic];
-  return request;
+  return produceRequest('aging', [{ partition: 0, records: batch }]);
 }
 
 describe('retention in a running broker', () => {

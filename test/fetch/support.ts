@@ -23,11 +23,9 @@ import {
 } from '../../protocol/generated/list-offsets.js';
 import {
   ProduceApi,
-  createProduceRequest,
-  createProduceRequestPartitionProduceData,
-  createProduceRequestTopicProduceData,
   type ProduceResponse,
 } from '../../protocol/generated/produce.js';
+import { produceRequest } from '../support/requests.js';
 import type { WireClient } from '../support/wire-client.js';
 
 export async function createTopic(client: WireClient, name: string, partitions = 1, configs: Record<string, string> = {}): Promise<void> {
@@ -44,16 +42,7 @@ export async function createTopic(client: WireClient, name: string, partitions =
 
 /** Produces one record set (acks=all) and returns its base offset. */
 export async function produce(client: WireClient, topic: string, partition: number, records: Buffer): Promise<number> {
-  const request = createProduceRequest();
-  request.acks = -1;
-  request.timeoutMs = 30_000;
-  const t = createProduceRequestTopicProduceData();
-  t.name = topic;
-  const p = createProduceRequestPartitionProduceData();
-  p.index = partition;
-  p.records = records;
-  t.partitionData = [p];
-  request.topicData = [t];
+  const request = produceRequest(topic, [{ partition, records }]);
   const response = await client.request<ProduceResponse>(ProduceApi.apiKey, 9, request);
   const answer = response.responses[0]!.partitionResponses[0]!;
   expect(answer.errorCode).toBe(0);

@@ -6,15 +6,13 @@ import { ErrorCode } from '../../protocol/generated/errors.js';
 import { InitProducerIdApi, createInitProducerIdRequest, type InitProducerIdResponse } from '../../protocol/generated/init-producer-id.js';
 import {
   ProduceApi,
-  createProduceRequest,
-  createProduceRequestPartitionProduceData,
-  createProduceRequestTopicProduceData,
   type ProduceResponse,
   type ProduceResponsePartitionProduceResponse,
 } from '../../protocol/generated/produce.js';
 import { readBatchHeader, type BatchHeader } from '../../protocol/record-batch.js';
 import { buildBatch } from '../../protocol/record-batch-builder.js';
 import type { BrokerLog } from '../../src/log/index.js';
+import { produceRequest } from '../support/requests.js';
 import type { WireClient } from '../support/wire-client.js';
 
 export const PRODUCE_VERSION = 9;
@@ -72,19 +70,7 @@ export function produce(
   acks = -1,
   transactionalId: string | null = null,
 ): Promise<ProduceResponse> {
-  const request = createProduceRequest();
-  request.acks = acks;
-  request.timeoutMs = 30_000;
-  request.transactionalId = transactionalId;
-  const topicData = createProduceRequestTopicProduceData();
-  topicData.name = topic;
-  topicData.partitionData = sets.map((s) => {
-    const p = createProduceRequestPartitionProduceData();
-    p.index = s.partition;
-    p.records = s.records;
-    return p;
-  });
-  request.topicData = [topicData];
+  const request = produceRequest(topic, sets, acks, transactionalId);
   return client.request<ProduceResponse>(ProduceApi.apiKey, PRODUCE_VERSION, request);
 }
 
