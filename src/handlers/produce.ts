@@ -169,13 +169,9 @@ function handleProduce(request: ProduceRequest, context: RequestContext): Answer
   if (duplicates !== null) {
     // The new entry (if any) is queued after every original, so its durability covers them;
     // otherwise wait for everything queued so far, writing nothing.
+    // Their answers join `accepted`, so a storage failure below marks them too.
     if (done === null) done = log.barrier(acks as 0 | 1 | -1);
-    const dups = duplicates;
-    done = done.catch((err: Error) => {
-      for (const out of dups) setError(out, ErrorCode.KAFKA_STORAGE_ERROR, err.message);
-      throw err;
-    });
-    accepted.push(...dups);
+    accepted.push(...duplicates);
   }
 
   if (acks === 0) {

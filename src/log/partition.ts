@@ -116,30 +116,21 @@ export class BatchIndex {
     const dead = this.first - this.shift;
     const live = this.count - this.first;
     if (dead >= 64 && dead >= live) {
-      const n = Math.max(16, live * 2);
-      const f = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => {
-        const b = new Float64Array(n);
-        b.set(a.subarray(dead, dead + live));
-        return b;
-      };
-      this.base = f(this.base);
-      this.last = f(this.last);
-      this.maxTs = f(this.maxTs);
-      this.seg = f(this.seg);
-      this.pos = f(this.pos);
-      const len = new Uint32Array(n);
-      len.set(this.len.subarray(dead, dead + live));
-      this.len = len;
+      this.resize(Math.max(16, live * 2), dead, live);
       this.bytes = this.bytes.slice(dead);
       this.shift = this.first;
     }
   }
 
   private grow(): void {
-    const n = this.base.length * 2;
-    const f = (a: Float64Array): Float64Array<ArrayBuffer> => {
+    this.resize(this.base.length * 2, 0, this.base.length);
+  }
+
+  /** New columns of `n` rows holding the `rows` rows that start at row `from` of the old ones. */
+  private resize(n: number, from: number, rows: number): void {
+    const f = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => {
       const b = new Float64Array(n);
-      b.set(a);
+      b.set(a.subarray(from, from + rows));
       return b;
     };
     this.base = f(this.base);
@@ -148,7 +139,7 @@ export class BatchIndex {
     this.seg = f(this.seg);
     this.pos = f(this.pos);
     const len = new Uint32Array(n);
-    len.set(this.len);
+    len.set(this.len.subarray(from, from + rows));
     this.len = len;
   }
 }
