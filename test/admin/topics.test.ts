@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiVersionsApi, type ApiVersionsResponse } from '../../protocol/generated/api-versions.js';
-import { CreateTopicsApi, createCreateTopicsRequest, createCreateTopicsRequestCreatableTopic, type CreateTopicsResponse } from '../../protocol/generated/create-topics.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
 import { buildSimpleBatch } from '../../protocol/record-batch-builder.js';
 import { ZERO_UUID } from '../../protocol/uuid.js';
@@ -12,17 +11,6 @@ import { createTopic, fetch, fetchRequest, listOffset, produce } from '../fetch/
 import { WireClient } from '../support/wire-client.js';
 import { createPartitions, deleteTopicIds, deleteTopics, metadata } from './support.js';
 
-async function createWithId(client: WireClient, name: string, partitions = 1): Promise<string> {
-  const request = createCreateTopicsRequest();
-  const topic = createCreateTopicsRequestCreatableTopic();
-  topic.name = name;
-  topic.numPartitions = partitions;
-  topic.replicationFactor = 1;
-  request.topics = [topic];
-  const response = await client.request<CreateTopicsResponse>(CreateTopicsApi.apiKey, 7, request);
-  expect(response.topics[0]!.errorCode).toBe(0);
-  return response.topics[0]!.topicId;
-}
 
 describe('topic admin', () => {
   let dataDir: string;
@@ -96,7 +84,7 @@ describe('topic admin', () => {
   });
 
   it('deletes by topic id (v6) and by name (v1), with Kafka error codes', async () => {
-    const id = await createWithId(client, 'by-id');
+    const id = await createTopic(client, 'by-id');
     const byId = await deleteTopicIds(client, [{ name: null, topicId: id }]);
     expect(byId.responses[0]).toMatchObject({ name: 'by-id', topicId: id, errorCode: 0 });
     expect(broker.broker.log.topic('by-id')).toBeUndefined();
@@ -110,7 +98,7 @@ describe('topic admin', () => {
 
     const unknownId = await deleteTopicIds(client, [{ name: null, topicId: id }]);
     expect(unknownId.responses[0]!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_ID);
-    const id2 = await createWithId(client, 'both');
+    const id2 = await createTopic(client, 'both');
     const both = await deleteTopicIds(client, [{ name: 'both', topicId: id2 }]);
     expect(both.responses[0]!.errorCode).toBe(ErrorCode.INVALID_REQUEST);
     const twice = await deleteTopics(client, ['both', 'both']);

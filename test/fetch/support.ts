@@ -4,7 +4,6 @@
  */
 
 import { expect } from 'vitest';
-import { CreateTopicsApi, createCreateTopicsRequest, createCreateTopicsRequestCreatableTopic, type CreateTopicsResponse } from '../../protocol/generated/create-topics.js';
 import {
   FetchApi,
   createFetchRequest,
@@ -26,19 +25,10 @@ import {
   type ProduceResponse,
 } from '../../protocol/generated/produce.js';
 import { produceRequest } from '../support/requests.js';
+
+export { createTopic } from '../support/requests.js';
 import type { WireClient } from '../support/wire-client.js';
 
-export async function createTopic(client: WireClient, name: string, partitions = 1, configs: Record<string, string> = {}): Promise<void> {
-  const request = createCreateTopicsRequest();
-  const topic = createCreateTopicsRequestCreatableTopic();
-  topic.name = name;
-  topic.numPartitions = partitions;
-  topic.replicationFactor = 1;
-  topic.configs = Object.entries(configs).map(([n, value]) => ({ name: n, value, unknownTaggedFields: [] }));
-  request.topics = [topic];
-  const response = await client.request<CreateTopicsResponse>(CreateTopicsApi.apiKey, 7, request);
-  expect(response.topics[0]!.errorCode).toBe(0);
-}
 
 /** Produces one record set (acks=all) and returns its base offset. */
 export async function produce(client: WireClient, topic: string, partition: number, records: Buffer): Promise<number> {

@@ -1,6 +1,5 @@
 /** Request builders for the group wire tests: each returns the decoded response. */
 
-import { CreateTopicsApi, createCreateTopicsRequest, createCreateTopicsRequestCreatableTopic, type CreateTopicsResponse } from '../../protocol/generated/create-topics.js';
 import { DeleteGroupsApi, createDeleteGroupsRequest, type DeleteGroupsResponse } from '../../protocol/generated/delete-groups.js';
 import { DescribeGroupsApi, createDescribeGroupsRequest, type DescribeGroupsResponse } from '../../protocol/generated/describe-groups.js';
 import { FindCoordinatorApi, createFindCoordinatorRequest, type FindCoordinatorResponse } from '../../protocol/generated/find-coordinator.js';
@@ -165,9 +164,4 @@ export function fetchGroupsOffsets(client: WireClient, groups: Array<[string, Re
   return client.request(OffsetFetchApi.apiKey, version, request);
 }
 
-export async function createTopic(client: WireClient, name: string, partitions: number): Promise<void> {
-  const request = createCreateTopicsRequest();
-  request.topics = [{ ...createCreateTopicsRequestCreatableTopic(), name, numPartitions: partitions, replicationFactor: 1 }];
-  const response = await client.request<CreateTopicsResponse>(CreateTopicsApi.apiKey, 7, request);
-  if (response.topics[0]!.errorCode !== 0) throw new Error(`creating ${name}: error ${response.topics[0]!.errorCode}`);
-}
+export { createTopic } from '../support/requests.js';

@@ -1,8 +1,5 @@
 /** Helpers for the idempotent producer tests: requests, batches, and reading the log back. */
 
-import { expect } from 'vitest';
-import { CreateTopicsApi, createCreateTopicsRequest, createCreateTopicsRequestCreatableTopic, type CreateTopicsResponse } from '../../protocol/generated/create-topics.js';
-import { ErrorCode } from '../../protocol/generated/errors.js';
 import { InitProducerIdApi, createInitProducerIdRequest, type InitProducerIdResponse } from '../../protocol/generated/init-producer-id.js';
 import {
   ProduceApi,
@@ -13,6 +10,8 @@ import { readBatchHeader, type BatchHeader } from '../../protocol/record-batch.j
 import { buildBatch } from '../../protocol/record-batch-builder.js';
 import type { BrokerLog } from '../../src/log/index.js';
 import { produceRequest } from '../support/requests.js';
+
+export { createTopic } from '../support/requests.js';
 import type { WireClient } from '../support/wire-client.js';
 
 export const PRODUCE_VERSION = 9;
@@ -39,16 +38,6 @@ export function idemBatch(b: IdemBatch): Buffer {
   });
 }
 
-export async function createTopic(client: WireClient, name: string, partitions = 1): Promise<void> {
-  const create = createCreateTopicsRequest();
-  const topic = createCreateTopicsRequestCreatableTopic();
-  topic.name = name;
-  topic.numPartitions = partitions;
-  topic.replicationFactor = 1;
-  create.topics = [topic];
-  const created = await client.request<CreateTopicsResponse>(CreateTopicsApi.apiKey, 7, create);
-  expect(created.topics[0]!.errorCode).toBe(ErrorCode.NONE);
-}
 
 export async function initProducerId(
   client: WireClient,
