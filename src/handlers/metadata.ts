@@ -6,7 +6,10 @@
  * `num.partitions` partitions when `auto.create.topics.enable` is on and the client allows
  * it (AllowAutoTopicCreation, v4+); the creation is durable before the answer is sent.
  * A null topic list (or an empty one in v0) means every topic. From v10 topics may be
- * named by id; from v12 names may be null in answers for id lookups.
+ * named by id; from v12 names may be null in answers for id lookups. From v8 authorized
+ * operations are given when asked for: Sluice has no ACLs, so, like Kafka without an
+ * authorizer, every operation the resource type supports (kafka-python asks for them and
+ * rejects the "not requested" value).
  */
 
 import { ErrorCode } from '../../protocol/generated/errors.js';
@@ -29,6 +32,23 @@ import { StorageError, type TopicState } from '../log/index.js';
 import { invalidTopicReason } from '../topics.js';
 import { topicIdOf } from './support.js';
 import { defineHandler, type RequestContext } from './types.js';
+
+/** Kafka's AclOperation codes as a bit set. */
+function operations(...codes: number[]): number {
+  return codes.reduce((bits, code) => bits | (1 << code), 0);
+}
+/** A topic: READ, WRITE, CREATE, DELETE, ALTER, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS. */
+const TOPIC_OPERATIONS = operations(3, 4, 5, 6, 7, 8, 10, 11);
+/** The cluster: CREATE, ALTER, DESCRIBE, CLUSTER_ACTION, DESCRIBE_CONFIGS, ALTER_CONFIGS, IDEMPOTENT_WRITE. */
+const CLUSTER_OPERATIONS = operations(5, 7, 8, 9, 10, 11, 12);
+const OPERATIONS_NOT_REQUESTED = -2147483648;
+
+function withOperations(request: MetadataRequest, response: MetadataResponse): MetadataResponse {
+  response.clusterAuthorizedOperations = request.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : OPERATIONS_NOT_REQUESTED;
+  const topicOperations = request.includeTopicAuthorizedOperations ? TOPIC_OPERATIONS : OPERATIONS_NOT_REQUESTED;
+  for (const topic of response.topics) topic.topicAuthorizedOperations = topicOperations;
+  return response;
+}
 
 function describeTopic(broker: Broker, topic: TopicState): MetadataResponseTopic {
   const out = createMetadataResponseTopic();
@@ -60,6 +80,11 @@ function findById(broker: Broker, topicId: string): TopicState | undefined {
 }
 
 function handleMetadata(request: MetadataRequest, context: RequestContext): MetadataResponse | Promise<MetadataResponse> {
+  const response = answerMetadata(request, context);
+  return response instanceof Promise ? response.then((r) => withOperations(request, r)) : withOperations(request, response);
+}
+
+function answerMetadata(request: MetadataRequest, context: RequestContext): MetadataResponse | Promise<MetadataResponse> {
   const { broker, apiVersion } = context;
   const response = createMetadataResponse();
   const self = createMetadataResponseBroker();
