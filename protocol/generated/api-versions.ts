@@ -392,3 +392,11 @@ export function sizeApiVersionsResponseFinalizedFeatureKey(version: number, m: A
   n += sizeOfTaggedFields(m.unknownTaggedFields);
   return n;
 }
+
+/**
+ * The ApiVersions answer to a request refused as a whole: every error code is `errorCode`, every
+ * error message `errorMessage`, and the request's keys are echoed (protocol/generator/emit-error-response.ts).
+ */
+export function createApiVersionsErrorResponse(request: ApiVersionsRequest, errorCode: number, errorMessage: string | null): ApiVersionsResponse {
+  return { ...createApiVersionsResponse(), errorCode: errorCode };
+}

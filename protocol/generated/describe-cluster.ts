@@ -197,3 +197,11 @@ export function sizeDescribeClusterResponseDescribeClusterBroker(version: number
   n += sizeOfTaggedFields(m.unknownTaggedFields);
   return n;
 }
+
+/**
+ * The DescribeCluster answer to a request refused as a whole: every error code is `errorCode`, every
+ * error message `errorMessage`, and the request's keys are echoed (protocol/generator/emit-error-response.ts).
+ */
+export function createDescribeClusterErrorResponse(request: DescribeClusterRequest, errorCode: number, errorMessage: string | null): DescribeClusterResponse {
+  return { ...createDescribeClusterResponse(), errorCode: errorCode, errorMessage: errorMessage };
+}

@@ -475,3 +475,11 @@ export function sizeDescribeConfigsResponseDescribeConfigsSynonym(version: numbe
   if (flexible) n += sizeOfTaggedFields(m.unknownTaggedFields);
   return n;
 }
+
+/**
+ * The DescribeConfigs answer to a request refused as a whole: every error code is `errorCode`, every
+ * error message `errorMessage`, and the request's keys are echoed (protocol/generator/emit-error-response.ts).
+ */
+export function createDescribeConfigsErrorResponse(request: DescribeConfigsRequest, errorCode: number, errorMessage: string | null): DescribeConfigsResponse {
+  return { ...createDescribeConfigsResponse() };
+}

@@ -332,3 +332,11 @@ export function sizeDescribeGroupsResponseDescribedGroupMember(version: number, 
   if (flexible) n += sizeOfTaggedFields(m.unknownTaggedFields);
   return n;
 }
+
+/**
+ * The DescribeGroups answer to a request refused as a whole: every error code is `errorCode`, every
+ * error message `errorMessage`, and the request's keys are echoed (protocol/generator/emit-error-response.ts).
+ */
+export function createDescribeGroupsErrorResponse(request: DescribeGroupsRequest, errorCode: number, errorMessage: string | null): DescribeGroupsResponse {
+  return { ...createDescribeGroupsResponse(), groups: request.groups.map((e0) => ({ ...createDescribeGroupsResponseDescribedGroup(), groupId: e0, errorCode: errorCode })) };
+}

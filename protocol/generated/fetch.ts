@@ -1151,3 +1151,11 @@ export function sizeFetchResponseNodeEndpoint(version: number, m: FetchResponseN
   n += sizeOfTaggedFields(m.unknownTaggedFields);
   return n;
 }
+
+/**
+ * The Fetch answer to a request refused as a whole: every error code is `errorCode`, every
+ * error message `errorMessage`, and the request's keys are echoed (protocol/generator/emit-error-response.ts).
+ */
+export function createFetchErrorResponse(request: FetchRequest, errorCode: number, errorMessage: string | null): FetchResponse {
+  return { ...createFetchResponse(), errorCode: errorCode, sessionId: request.sessionId, responses: request.topics.map((e0) => ({ ...createFetchResponseFetchableTopicResponse(), topic: e0.topic, topicId: e0.topicId, partitions: e0.partitions.map((e1) => ({ ...createFetchResponsePartitionData(), partitionIndex: e1.partition, errorCode: errorCode })) })) };
+}

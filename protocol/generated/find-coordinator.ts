@@ -254,3 +254,11 @@ export function sizeFindCoordinatorResponseCoordinator(version: number, m: FindC
   n += sizeOfTaggedFields(m.unknownTaggedFields);
   return n;
 }
+
+/**
+ * The FindCoordinator answer to a request refused as a whole: every error code is `errorCode`, every
+ * error message `errorMessage`, and the request's keys are echoed (protocol/generator/emit-error-response.ts).
+ */
+export function createFindCoordinatorErrorResponse(request: FindCoordinatorRequest, errorCode: number, errorMessage: string | null): FindCoordinatorResponse {
+  return { ...createFindCoordinatorResponse(), errorCode: errorCode, errorMessage: errorMessage, coordinators: request.coordinatorKeys.map((e0) => ({ ...createFindCoordinatorResponseCoordinator(), errorCode: errorCode })) };
+}

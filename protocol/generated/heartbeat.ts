@@ -125,3 +125,11 @@ export function sizeHeartbeatResponse(version: number, m: HeartbeatResponse): nu
   if (flexible) n += sizeOfTaggedFields(m.unknownTaggedFields);
   return n;
 }
+
+/**
+ * The Heartbeat answer to a request refused as a whole: every error code is `errorCode`, every
+ * error message `errorMessage`, and the request's keys are echoed (protocol/generator/emit-error-response.ts).
+ */
+export function createHeartbeatErrorResponse(request: HeartbeatRequest, errorCode: number, errorMessage: string | null): HeartbeatResponse {
+  return { ...createHeartbeatResponse(), errorCode: errorCode };
+}

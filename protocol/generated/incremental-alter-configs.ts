@@ -312,3 +312,11 @@ export function sizeIncrementalAlterConfigsResponseAlterConfigsResourceResponse(
   if (flexible) n += sizeOfTaggedFields(m.unknownTaggedFields);
   return n;
 }
+
+/**
+ * The IncrementalAlterConfigs answer to a request refused as a whole: every error code is `errorCode`, every
+ * error message `errorMessage`, and the request's keys are echoed (protocol/generator/emit-error-response.ts).
+ */
+export function createIncrementalAlterConfigsErrorResponse(request: IncrementalAlterConfigsRequest, errorCode: number, errorMessage: string | null): IncrementalAlterConfigsResponse {
+  return { ...createIncrementalAlterConfigsResponse() };
+}

@@ -128,3 +128,11 @@ export function sizeInitProducerIdResponse(version: number, m: InitProducerIdRes
   if (flexible) n += sizeOfTaggedFields(m.unknownTaggedFields);
   return n;
 }
+
+/**
+ * The InitProducerId answer to a request refused as a whole: every error code is `errorCode`, every
+ * error message `errorMessage`, and the request's keys are echoed (protocol/generator/emit-error-response.ts).
+ */
+export function createInitProducerIdErrorResponse(request: InitProducerIdRequest, errorCode: number, errorMessage: string | null): InitProducerIdResponse {
+  return { ...createInitProducerIdResponse(), errorCode: errorCode };
+}

@@ -373,3 +373,11 @@ export function sizeJoinGroupResponseMember(version: number, m: JoinGroupRespons
   if (flexible) n += sizeOfTaggedFields(m.unknownTaggedFields);
   return n;
 }
+
+/**
+ * The JoinGroup answer to a request refused as a whole: every error code is `errorCode`, every
+ * error message `errorMessage`, and the request's keys are echoed (protocol/generator/emit-error-response.ts).
+ */
+export function createJoinGroupErrorResponse(request: JoinGroupRequest, errorCode: number, errorMessage: string | null): JoinGroupResponse {
+  return { ...createJoinGroupResponse(), errorCode: errorCode, memberId: request.memberId };
+}

@@ -266,3 +266,11 @@ export function sizeLeaveGroupResponseMemberResponse(version: number, m: LeaveGr
   if (flexible) n += sizeOfTaggedFields(m.unknownTaggedFields);
   return n;
 }
+
+/**
+ * The LeaveGroup answer to a request refused as a whole: every error code is `errorCode`, every
+ * error message `errorMessage`, and the request's keys are echoed (protocol/generator/emit-error-response.ts).
+ */
+export function createLeaveGroupErrorResponse(request: LeaveGroupRequest, errorCode: number, errorMessage: string | null): LeaveGroupResponse {
+  return { ...createLeaveGroupResponse(), errorCode: errorCode, members: request.members.map((e0) => ({ ...createLeaveGroupResponseMemberResponse(), memberId: e0.memberId, groupInstanceId: e0.groupInstanceId, errorCode: errorCode })) };
+}

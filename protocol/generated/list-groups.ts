@@ -213,3 +213,11 @@ export function sizeListGroupsResponseListedGroup(version: number, m: ListGroups
   if (flexible) n += sizeOfTaggedFields(m.unknownTaggedFields);
   return n;
 }
+
+/**
+ * The ListGroups answer to a request refused as a whole: every error code is `errorCode`, every
+ * error message `errorMessage`, and the request's keys are echoed (protocol/generator/emit-error-response.ts).
+ */
+export function createListGroupsErrorResponse(request: ListGroupsRequest, errorCode: number, errorMessage: string | null): ListGroupsResponse {
+  return { ...createListGroupsResponse(), errorCode: errorCode };
+}

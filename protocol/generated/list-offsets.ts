@@ -407,3 +407,11 @@ export function sizeListOffsetsResponseListOffsetsPartitionResponse(version: num
   if (flexible) n += sizeOfTaggedFields(m.unknownTaggedFields);
   return n;
 }
+
+/**
+ * The ListOffsets answer to a request refused as a whole: every error code is `errorCode`, every
+ * error message `errorMessage`, and the request's keys are echoed (protocol/generator/emit-error-response.ts).
+ */
+export function createListOffsetsErrorResponse(request: ListOffsetsRequest, errorCode: number, errorMessage: string | null): ListOffsetsResponse {
+  return { ...createListOffsetsResponse(), topics: request.topics.map((e0) => ({ ...createListOffsetsResponseListOffsetsTopicResponse(), name: e0.name, partitions: e0.partitions.map((e1) => ({ ...createListOffsetsResponseListOffsetsPartitionResponse(), partitionIndex: e1.partitionIndex, errorCode: errorCode })) })) };
+}

@@ -547,3 +547,11 @@ export function sizeMetadataResponsePartition(version: number, m: MetadataRespon
   if (flexible) n += sizeOfTaggedFields(m.unknownTaggedFields);
   return n;
 }
+
+/**
+ * The Metadata answer to a request refused as a whole: every error code is `errorCode`, every
+ * error message `errorMessage`, and the request's keys are echoed (protocol/generator/emit-error-response.ts).
+ */
+export function createMetadataErrorResponse(request: MetadataRequest, errorCode: number, errorMessage: string | null): MetadataResponse {
+  return { ...createMetadataResponse(), topics: (request.topics ?? []).map((e0) => ({ ...createMetadataResponseTopic(), errorCode: errorCode, name: e0.name, topicId: e0.topicId })) };
+}

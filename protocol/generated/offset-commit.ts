@@ -403,3 +403,11 @@ export function sizeOffsetCommitResponsePartition(version: number, m: OffsetComm
   if (flexible) n += sizeOfTaggedFields(m.unknownTaggedFields);
   return n;
 }
+
+/**
+ * The OffsetCommit answer to a request refused as a whole: every error code is `errorCode`, every
+ * error message `errorMessage`, and the request's keys are echoed (protocol/generator/emit-error-response.ts).
+ */
+export function createOffsetCommitErrorResponse(request: OffsetCommitRequest, errorCode: number, errorMessage: string | null): OffsetCommitResponse {
+  return { ...createOffsetCommitResponse(), topics: request.topics.map((e0) => ({ ...createOffsetCommitResponseTopic(), name: e0.name, partitions: e0.partitions.map((e1) => ({ ...createOffsetCommitResponsePartition(), partitionIndex: e1.partitionIndex, errorCode: errorCode })) })) };
+}

