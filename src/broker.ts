@@ -110,6 +110,7 @@ export async function runBroker(config: BrokerConfig, logger: Logger): Promise<R
     logger,
     retention: { retentionMs: config.logRetentionMs, retentionBytes: config.logRetentionBytes },
     producerIdExpirationMs: config.producerIdExpirationMs,
+    cacheBytes: config.logCacheBytes,
   });
   log.startRetentionTimer(config.logRetentionCheckIntervalMs);
   const broker = new Broker(config, log, logger, clusterId);

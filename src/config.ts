@@ -33,6 +33,8 @@ export interface BrokerConfig {
   logRetentionCheckIntervalMs: number;
   /** producer.id.expiration.ms: idempotent producer state is dropped after this idle time. */
   producerIdExpirationMs: number;
+  /** log.cache.bytes (Sluice only): bytes of recently written batches kept in memory for Fetch. */
+  logCacheBytes: number;
   /** Consumer group coordinator settings (group.*, offset.metadata.max.bytes). */
   groups: GroupCoordinatorSettings;
 }
@@ -96,6 +98,7 @@ export const SETTINGS: readonly Setting[] = [
   setting('offset.metadata.max.bytes', 'int', '4096', 'largest metadata string of a committed offset', (c, v) => (c.groups.offsetMetadataMaxBytes = v)),
   setting('log.retention.check.interval.ms', 'int', '300000', 'how often retention looks for data to delete', (c, v) => (c.logRetentionCheckIntervalMs = v)),
   setting('producer.id.expiration.ms', 'int', '86400000', 'how long an idle idempotent producer keeps its sequence state', (c, v) => (c.producerIdExpirationMs = v)),
+  setting('log.cache.bytes', 'int', '67108864', 'bytes of recently written batches kept in memory for Fetch (WAL on); older batches are read back from the WAL files', (c, v) => (c.logCacheBytes = v)),
 ];
 
 const BY_KEY = new Map(SETTINGS.map((s) => [s.key, s]));
@@ -182,6 +185,7 @@ function emptyConfig(): BrokerConfig {
     logRetentionCheckIntervalMs: 0,
     groups: { initialRebalanceDelayMs: 0, minSessionTimeoutMs: 0, maxSessionTimeoutMs: 0, offsetMetadataMaxBytes: 0 },
     producerIdExpirationMs: 0,
+    logCacheBytes: 0,
   };
 }
 
@@ -246,6 +250,7 @@ function validate(c: BrokerConfig): void {
   if (c.logRetentionBytes < -1) throw new ConfigError(`log.retention.bytes must be -1 (no limit) or >= 0, got ${c.logRetentionBytes}`);
   if (c.logRetentionCheckIntervalMs <= 0) throw new ConfigError(`log.retention.check.interval.ms must be positive, got ${c.logRetentionCheckIntervalMs}`);
   if (c.producerIdExpirationMs <= 0) throw new ConfigError(`producer.id.expiration.ms must be positive, got ${c.producerIdExpirationMs}`);
+  if (c.logCacheBytes < 0) throw new ConfigError(`log.cache.bytes must be >= 0, got ${c.logCacheBytes}`);
   if (c.wal.groupMaxAgeMs < 0) throw new ConfigError(`wal.group.max.age.ms must be >= 0, got ${c.wal.groupMaxAgeMs}`);
   if (c.dataDir === '') throw new ConfigError('log.dirs must name a directory');
   if (c.dataDir.includes(',')) throw new ConfigError('log.dirs: Sluice uses exactly one data directory');
