@@ -8,20 +8,22 @@
  *     describe_consumer_groups (Stable with the live member, Empty after it left),
  *     list_consumer_group_offsets, delete_consumer_groups (refused while live, then done),
  *     delete_topics;
- *   - KafkaProducer at acks=1 and at acks=all with gzip, keyed records with headers;
+ *   - KafkaProducer at acks=1, at acks=all with gzip, and idempotent (enable_idempotence=True,
+ *     acks=all), keyed records with headers; dump-log shows the idempotent batches' producer id;
  *   - KafkaConsumer in a group reads every record back once and commits the end offsets.
  * The script's JSON is checked, and the broker independently through kafkajs (metadata,
  * configs, end offsets, group offsets, the records themselves).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admin } from 'kafkajs';
-import { describeRun, endOffsets, fetchAllRecords, kafkaClient, startBroker, type Broker } from '../harness.js';
+import { describeRun, endOffsets, fetchAllRecords, kafkaClient, runDumpLog, startBroker, type Broker } from '../harness.js';
 import { VENV_PYTHON, expectVersions, formatVersions, kafkaPythonVersion, pinnedKafkaPython, runScript, type RequestVersions } from './python.js';
 
 const TOPIC = 'py-kafka-python';
 const EXTRA = 'py-kafka-python-extra';
 const GROUP = 'py-kafka-python-group';
-const RECORDS = 300; // per acks level, as in the script
+const RECORDS = 300; // per producer, as in the script
+const PRODUCERS = ['1', 'all', 'all-idempotent'];
 
 interface Rec { partition: number; offset: number; key: string | null; value: string | null; headers: Array<[string, string | null]>; stray?: boolean }
 interface Group { group: string; error: string; state: string; protocolType: string; protocol: string; members: Array<{ clientId: string; assignment: Array<[string, number]> }> }
@@ -69,6 +71,7 @@ const KAFKA_PYTHON_VERSIONS: RequestVersions = {
   DescribeConfigs: [2],
   AlterConfigs: [1],
   Produce: [8],
+  InitProducerId: [1],
   FindCoordinator: [2],
   JoinGroup: [5],
   SyncGroup: [3],
@@ -151,10 +154,10 @@ describe('kafka-python against sluice', () => {
     expect(values).toEqual({ 'retention.ms': '7200000', 'max.message.bytes': '500000' });
   });
 
-  it('produce at acks=1 and acks=all (gzip): acknowledged offsets tile every partition; the group consumer reads each record once', async () => {
+  it('produce at acks=1, acks=all (gzip) and idempotently: acknowledged offsets tile every partition; the group consumer reads each record once', async () => {
     expect(s, 'the suite ran').toBeDefined();
-    expect(s.produced).toHaveLength(2 * RECORDS);
-    expect(new Set(s.produced.map((p) => p.acks))).toEqual(new Set(['1', 'all']));
+    expect(s.produced).toHaveLength(PRODUCERS.length * RECORDS);
+    expect(new Set(s.produced.map((p) => p.acks))).toEqual(new Set(PRODUCERS));
     const ends = await endOffsets(admin, TOPIC);
     const offsets = new Map<number, number[]>();
     for (const p of s.produced) offsets.set(p.partition, [...(offsets.get(p.partition) ?? []), p.offset]);
@@ -207,5 +210,28 @@ describe('kafka-python against sluice', () => {
     expect((await admin.listGroups()).groups).toEqual([]);
     const fetched = await admin.fetchOffsets({ groupId: GROUP, topics: [TOPIC] });
     expect(fetched[0]!.partitions.map((p) => p.offset)).toEqual(['-1', '-1', '-1', '-1']);
+  });
+
+  it('dump-log: the acks=all batches are gzip, the idempotent producer\'s carry its producer id, the others none', async () => {
+    expect(s, 'the suite ran').toBeDefined();
+    await broker.kill();
+    const dump = await runDumpLog(broker.dataDir, { verify: true });
+    expect(dump.code, describeRun(dump)).toBe(0);
+    const batches = dump.stdout.split('\n').filter((l) => l.startsWith(`batch topic=${TOPIC} `));
+    const records = { gzip: 0, idempotent: 0, plain: 0 };
+    for (const line of batches) {
+      expect(line).toContain('crc=valid');
+      const producerId = Number(/ producerId=(-?\d+) /.exec(line)![1]);
+      const count = Number(/ count=(\d+) /.exec(line)![1]);
+      if (line.includes('compression=gzip ')) {
+        expect(producerId, line).toBe(-1);
+        records.gzip += count;
+      } else {
+        expect(line).toContain('compression=none ');
+        if (producerId >= 0) records.idempotent += count;
+        else records.plain += count;
+      }
+    }
+    expect(records).toEqual({ gzip: RECORDS, idempotent: RECORDS, plain: RECORDS });
   });
 });

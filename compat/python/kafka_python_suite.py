@@ -8,8 +8,9 @@ with ApiVersions (no api_version setting) and, in order:
      EXTRA_TOPIC with 1), create_topics again for TOPIC (must fail: already exists),
      list_topics, describe_topics, describe_cluster, create_partitions (TOPIC to 4, then to 2,
      which must fail), describe_configs (topic and broker), alter_configs, describe_configs;
-  2. KafkaProducer at acks=1, then another at acks=all with gzip: RECORDS keyed records each
-     (kafka-python's default partitioner), with headers, every send's metadata kept;
+  2. KafkaProducer at acks=1, another at acks=all with gzip, and an idempotent one
+     (enable_idempotence=True, acks=all): RECORDS keyed records each (kafka-python's default
+     partitioner), with headers, every send's metadata kept;
   3. KafkaConsumer with GROUP (no auto commit) reads until it has every record, commits
      synchronously, and reads committed() and end_offsets() back; while it is still in the
      group: list_consumer_groups, describe_consumer_groups, list_consumer_group_offsets, and
@@ -149,22 +150,23 @@ def main():
     out["alterConfigs"] = [[r[3], error_name(r[0])] for r in altered.resources]
     out["configsAfter"] = configs_of(admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)]))
 
-    # 2. Produce at acks=1, then acks=all with gzip.
+    # 2. Produce at acks=1, acks=all with gzip, and idempotently.
     produced = []
-    for acks, compression in ((1, None), ("all", "gzip")):
-        producer = KafkaProducer(bootstrap_servers=bootstrap, client_id="compat-kafka-python-acks-%s" % acks,
-                                 acks=acks, compression_type=compression, linger_ms=5)
+    for acks, compression, idempotent in ((1, None, False), ("all", "gzip", False), ("all", None, True)):
+        label = "all-idempotent" if idempotent else str(acks)
+        producer = KafkaProducer(bootstrap_servers=bootstrap, client_id="compat-kafka-python-acks-%s" % label,
+                                 acks=acks, compression_type=compression, enable_idempotence=idempotent, linger_ms=5)
         futures = []
         for n in range(RECORDS):
-            key = ("key-%s-%d" % (acks, n)).encode()
-            value = ("value-%s-%d-" % (acks, n)).encode() + b"xyz" * (n % 40) + bytes([n % 256])
-            headers = [("n", str(n).encode()), ("acks", str(acks).encode())]
+            key = ("key-%s-%d" % (label, n)).encode()
+            value = ("value-%s-%d-" % (label, n)).encode() + b"xyz" * (n % 40) + bytes([n % 256])
+            headers = [("n", str(n).encode()), ("acks", label.encode())]
             futures.append((key, value, headers, producer.send(topic, key=key, value=value, headers=headers)))
         producer.flush(timeout=max(1, deadline - time.monotonic()))
         for key, value, headers, future in futures:
             md = future.get(timeout=1)
             produced.append({
-                "acks": str(acks),
+                "acks": label,
                 "partition": md.partition,
                 "offset": md.offset,
                 "key": hexed(key),
