@@ -65,8 +65,9 @@ def hexed(b):
 def record(topic_index, n):
     """The n-th record of a topic: deterministic, varied (null keys, repeated header names, empty values)."""
     key = None if n % 7 == 3 else ("key-%d-%d" % (topic_index, n)).encode()
-    # Compressible text with a varying tail, plus a few raw bytes (all 256 values over time).
-    value = ("value-%d-%d-" % (topic_index, n)).encode() + b"abc" * (n % 50) + bytes([n % 256, (n * 7) % 256])
+    # Compressible text of varying length (at least 90 bytes, so even a batch of one record
+    # shrinks and a client never falls back to sending it uncompressed), plus two raw bytes.
+    value = ("value-%d-%d-" % (topic_index, n)).encode() + b"abc" * (30 + n % 50) + bytes([n % 256, (n * 7) % 256])
     headers = [("trace", ("t%d" % n).encode())]
     if n % 5 == 0:
         headers.append(("trace", b"again"))

@@ -159,7 +159,9 @@ def main():
         futures = []
         for n in range(RECORDS):
             key = ("key-%s-%d" % (label, n)).encode()
-            value = ("value-%s-%d-" % (label, n)).encode() + b"xyz" * (n % 40) + bytes([n % 256])
+            # Every value compresses: kafka-python sends a batch uncompressed when gzip does not
+            # make it smaller (a lone small record, when linger_ms closes a batch early).
+            value = ("value-%s-%d-" % (label, n)).encode() + b"xyz" * (40 + n % 40) + bytes([n % 256])
             headers = [("n", str(n).encode()), ("acks", label.encode())]
             futures.append((key, value, headers, producer.send(topic, key=key, value=value, headers=headers)))
         producer.flush(timeout=max(1, deadline - time.monotonic()))
