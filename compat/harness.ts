@@ -18,6 +18,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { API_CODECS } from '../protocol/generated/index.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The broker CLI; SLUICE_CLI points the harness at another build. */
@@ -244,6 +245,47 @@ export function kafkaClient(bootstrap: string, clientId = 'sluice-compat', retri
 export async function endOffsets(admin: Admin, topic: string): Promise<Map<number, number>> {
   const offsets = await admin.fetchTopicOffsets(topic);
   return new Map(offsets.map((o) => [o.partition, Number(o.high)]));
+}
+
+/**
+ * The request versions each client sent, from a broker run at `log.level=debug` (the router logs
+ * `request <Api> v<N> ... client id <id>` per request): client id -> API name -> versions.
+ */
+export function requestVersionsByClient(logs: string): Map<string, Map<string, Set<number>>> {
+  const out = new Map<string, Map<string, Set<number>>>();
+  for (const m of logs.matchAll(/request (\w+) v(\d+) correlation id -?\d+ client id (.*)$/gm)) {
+    const [, api, version, client] = m as unknown as [string, string, string, string];
+    let apis = out.get(client);
+    if (apis === undefined) out.set(client, (apis = new Map()));
+    let versions = apis.get(api);
+    if (versions === undefined) apis.set(api, (versions = new Set()));
+    versions.add(Number(version));
+  }
+  return out;
+}
+
+/**
+ * Requests sent at a version that is not flexible although the API has flexible versions and
+ * the broker advertises one (ApiVersions aside: clients open with v3+ but may retry with v0);
+ * each as "client: Api vN". Empty when a client negotiated flexible versions everywhere.
+ */
+export function nonFlexibleRequests(byClient: Map<string, Map<string, Set<number>>>): string[] {
+  const out: string[] = [];
+  for (const [client, apis] of byClient) {
+    for (const [api, versions] of apis) {
+      if (api === 'ApiVersions') continue;
+      const codec = API_CODECS.find((c) => c.name === api);
+      if (codec === undefined || codec.flexibleMinVersion === null) continue;
+      for (const v of versions) if (v < codec.flexibleMinVersion) out.push(`${client}: ${api} v${v}`);
+    }
+  }
+  return out;
+}
+
+/** "Api v1/v2, ..." for a client's request versions, for test output. */
+export function describeVersions(apis: Map<string, Set<number>> | undefined): string {
+  return [...(apis ?? new Map<string, Set<number>>())].sort(([a], [b]) => a.localeCompare(b))
+    .map(([api, vs]) => `${api} v${[...vs].sort((x, y) => x - y).join('/v')}`).join(', ');
 }
 
 export function sum(values: Iterable<number>): number {

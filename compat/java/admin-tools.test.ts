@@ -5,11 +5,15 @@
  * tool (ApiVersions' features), and on 4.1, whose tools jar has them, the ACL tool (answered
  * SECURITY_DISABLED as by Kafka without an authorizer) and the broker-api-versions tool.
  * Each assertion reads the tool's own output, so the tools, not a mock, decide.
+ *
+ * The broker runs at log.level=debug, which logs every request's API and version; the last
+ * test checks that the Java clients (producer, consumer, admin) used flexible versions for
+ * every API that has them.
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admin } from 'kafkajs';
-import { describeRun, kafkaClient, startBroker, type Broker } from '../harness.js';
+import { describeRun, describeVersions, kafkaClient, nonFlexibleRequests, requestVersionsByClient, startBroker, type Broker } from '../harness.js';
 import { JAVA_ERRORS, KAFKA_VERSIONS, TOOLS, parsePerfSummary, runJava, type KafkaVersion } from './java.js';
 
 const RECORDS = 1000;
@@ -35,7 +39,7 @@ for (const version of KAFKA_VERSIONS) {
     const tool = (main: string, ...args: string[]) => runJava(version, main, ['--bootstrap-server', broker.bootstrap, ...args]);
 
     beforeAll(async () => {
-      broker = await startBroker();
+      broker = await startBroker({ overrides: { 'log.level': 'debug' } });
       admin = kafkaClient(broker.bootstrap, `compat-java-admin-${version}`).admin();
       await admin.connect();
       // The Java producer's defaults: idempotent, so the partition holds producer state.
@@ -114,6 +118,24 @@ for (const version of KAFKA_VERSIONS) {
       expect(r.stdout).toMatch(/DescribeCluster\(60\): 0 to 1 \[usable: 1\]/);
       expect(r.stdout).toMatch(/Produce\(0\): 0 to 11 \[usable: 11\]/);
       expect(r.stdout + r.stderr).not.toMatch(JAVA_ERRORS);
+    });
+    it('the console consumer reads the records back in a group', async () => {
+      const r = await runJava(version, TOOLS.consoleConsumer, ['--bootstrap-server', broker.bootstrap, '--topic', topic,
+        '--group', 'admin-tools', '--from-beginning', '--max-messages', String(RECORDS), '--timeout-ms', '30000']);
+      expect(r.code, describeRun(r)).toBe(0);
+      expect(r.stderr).toContain(`Processed a total of ${RECORDS} messages`);
+    });
+
+    it('every request of the Java producer, consumer and admin tools used a flexible version where the API has one', () => {
+      // Every client but the test's own kafkajs admin (kafkajs 2.2.4 predates flexible versions).
+      const kafkajsId = `compat-java-admin-${version}`;
+      const byClient = new Map([...requestVersionsByClient(broker.logs())].filter(([client]) => client !== kafkajsId));
+      for (const [client, apis] of byClient) console.log(`[java ${version}] ${client}: ${describeVersions(apis)}`);
+      const apis = new Set([...byClient.values()].flatMap((a) => [...a.keys()]));
+      for (const api of ['Produce', 'Fetch', 'Metadata', 'InitProducerId', 'JoinGroup', 'OffsetCommit', 'DescribeCluster', 'DescribeLogDirs']) {
+        expect(apis, api).toContain(api);
+      }
+      expect(nonFlexibleRequests(byClient)).toEqual([]);
     });
   });
 }

@@ -21,7 +21,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admin } from 'kafkajs';
 import '../kafkajs/codecs.js';
-import { endOffsets, fetchAllRecords, kafkaClient, pollUntil, startBroker, sum, type Broker } from '../harness.js';
+import {
+  describeVersions, endOffsets, fetchAllRecords, kafkaClient, nonFlexibleRequests, pollUntil, requestVersionsByClient, startBroker, sum, type Broker,
+} from '../harness.js';
 import { when } from '../kafkajs/ledger.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -82,7 +84,8 @@ describe('@confluentinc/kafka-javascript against sluice', () => {
 
   beforeAll(async () => {
     client = loadClient();
-    broker = await startBroker({ overrides: { 'auto.create.topics.enable': 'false' } });
+    // log.level=debug: the broker logs each request's API and version (checked by the last test).
+    broker = await startBroker({ overrides: { 'auto.create.topics.enable': 'false', 'log.level': 'debug' } });
     admin = kafkaClient(broker.bootstrap, 'compat-ckjs-admin').admin();
     await admin.connect();
     await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }], waitForLeaders: true });
@@ -214,5 +217,19 @@ describe('@confluentinc/kafka-javascript against sluice', () => {
     } finally {
       await consumer.disconnect();
     }
+  });
+
+  it('librdkafka 2.x used a flexible version wherever it has one: the highest version both sides speak', () => {
+    // The librdkafka clients only (the other ids here are kafkajs clients of the harness).
+    const librdkafka = new Set(['compat-ckjs', 'compat-ckjs-group', 'compat-ckjs-regex']);
+    const byClient = new Map([...requestVersionsByClient(broker.logs())].filter(([client]) => librdkafka.has(client)));
+    for (const [client, apis] of byClient) console.log(`[librdkafka ${client}] ${describeVersions(apis)}`);
+    const apis = new Set([...byClient.values()].flatMap((a) => [...a.keys()]));
+    for (const api of ['Produce', 'Fetch', 'Metadata', 'JoinGroup', 'SyncGroup', 'OffsetCommit', 'OffsetFetch', 'ListOffsets']) expect(apis, api).toContain(api);
+    // librdkafka 2.15's own highest versions of the classic group APIs predate their flexible
+    // versions (JoinGroup v5, SyncGroup v3, Heartbeat v3, LeaveGroup v1, FindCoordinator v2,
+    // while Sluice advertises 9, 5, 4, 5 and 4), so only these APIs can be flexible here.
+    const librdkafkaFlexible = /: (Produce|Fetch|Metadata|ListOffsets|OffsetCommit|OffsetFetch) v/;
+    expect(nonFlexibleRequests(byClient).filter((r) => librdkafkaFlexible.test(r))).toEqual([]);
   });
 });

@@ -22,6 +22,8 @@ export function createDispatch(broker: Broker, handlers: readonly ApiHandler[]):
   // Parsing is synchronous, so one reader serves every frame; the request keeps only
   // views of the frame bytes, never of the reader.
   const reader = new Reader(Buffer.alloc(0));
+  // One line per request at log.level=debug (which API at which version each client uses).
+  const debug = broker.logger.enabled('debug');
 
   return (frame: Buffer, connection: ConnectionHandle): Reply | Promise<Reply> => {
     // Every header version starts with api key, api version and correlation id; decide
@@ -47,6 +49,7 @@ export function createDispatch(broker: Broker, handlers: readonly ApiHandler[]):
     reader.reset(frame);
     const header = readRequestHeader(reader);
     const request = chosen.readRequest(reader, apiVersion);
+    if (debug) broker.logger.debug(`request ${chosen.name} v${apiVersion} correlation id ${correlationId} client id ${header.clientId ?? '(null)'}`);
     const context: RequestContext = { broker, apiVersion, correlationId, clientId: header.clientId, connection };
     const answer = chosen.handle(request, context);
     const encode = (response: unknown): Reply =>
