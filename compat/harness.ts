@@ -19,6 +19,9 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { API_CODECS } from '../protocol/generated/index.js';
+import { FetchApi, createFetchRequest, createFetchRequestFetchPartition, createFetchRequestFetchTopic, type FetchResponse } from '../protocol/generated/fetch.js';
+import { compressionName, forEachBatch } from '../protocol/record-batch.js';
+import { WireClient } from '../test/support/wire-client.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The broker CLI; SLUICE_CLI points the harness at another build. */
@@ -286,6 +289,47 @@ export function nonFlexibleRequests(byClient: Map<string, Map<string, Set<number
 export function describeVersions(apis: Map<string, Set<number>> | undefined): string {
   return [...(apis ?? new Map<string, Set<number>>())].sort(([a], [b]) => a.localeCompare(b))
     .map(([api, vs]) => `${api} v${[...vs].sort((x, y) => x - y).join('/v')}`).join(', ');
+}
+
+/** One stored batch as Fetch returns it: where it is, its codec and its producer id. */
+export interface StoredBatch {
+  partition: number;
+  baseOffset: number;
+  records: number;
+  codec: string;
+  producerId: number;
+}
+
+/**
+ * Every batch of a topic's partitions as the broker stores them (Fetch v12 from offset 0 over a
+ * plain connection, batch headers read with protocol/record-batch.ts): what clients' codecs and
+ * idempotent producer ids left in the log.
+ */
+export async function storedBatches(broker: Pick<Broker, 'port'>, topic: string, partitions: number): Promise<StoredBatch[]> {
+  const wire = await WireClient.open(broker.port);
+  try {
+    const out: StoredBatch[] = [];
+    for (let partition = 0; partition < partitions; partition++) {
+      const request = createFetchRequest();
+      request.maxWaitMs = 0;
+      request.maxBytes = 256 << 20;
+      request.topics = [{
+        ...createFetchRequestFetchTopic(),
+        topic,
+        partitions: [{ ...createFetchRequestFetchPartition(), partition, partitionMaxBytes: 256 << 20 }],
+      }];
+      const response = await wire.request<FetchResponse>(FetchApi.apiKey, 12, request);
+      const data = response.responses[0]!.partitions[0]!;
+      if (data.errorCode !== 0) throw new Error(`Fetch ${topic}-${partition}: error ${data.errorCode}`);
+      if (data.records === null) continue;
+      forEachBatch(data.records, (b) => {
+        out.push({ partition, baseOffset: b.baseOffset, records: b.lastOffsetDelta + 1, codec: compressionName(b.attributes), producerId: b.producerId });
+      });
+    }
+    return out;
+  } finally {
+    wire.close();
+  }
 }
 
 export function sum(values: Iterable<number>): number {

@@ -1,10 +1,11 @@
 /**
- * kcat (librdkafka, from Debian) against a real broker process: metadata listing, and
- * line-per-message produce at acks=all and acks=1, checked through ListOffsets (kafkajs admin).
+ * kcat (librdkafka, from Debian) against a real broker process: metadata listing,
+ * line-per-message produce at acks=all and acks=1, checked through ListOffsets (kafkajs admin),
+ * and the idempotent producer with each codec read back by kcat in group mode.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admin } from 'kafkajs';
-import { describeRun, endOffsets, kafkaClient, runKcat, startBroker, sum, type Broker } from '../harness.js';
+import { describeRun, endOffsets, kafkaClient, pollUntil, runKcat, startBroker, storedBatches, sum, type Broker } from '../harness.js';
 
 interface KcatMetadata {
   brokers: Array<{ id: number; name: string }>;
@@ -75,4 +76,50 @@ describe('kcat against sluice', () => {
     const ends = await endOffsets(admin, 'payments');
     expect([0, 1, 2].map((p) => ends.get(p))).toEqual([0, 0, lines.length]);
   });
+
+  it.each(['gzip', 'snappy', 'lz4', 'zstd'])('kcat -P idempotent at acks=all with %s; kcat -G reads back exactly and commits the end offsets', async (codec) => {
+    const topic = `idempotent-${codec}`;
+    const partitions = 3;
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+    const lines = Array.from({ length: 300 }, (_, i) => `k${i % 17}:${codec}-value-${i}-${'x'.repeat(i % 40)}`);
+    const produced = await runKcat(
+      ['-b', broker.bootstrap, '-P', '-t', topic, '-K', ':', '-X', 'enable.idempotence=true', '-X', 'acks=all', '-X', `compression.codec=${codec}`],
+      lines.join('\n') + '\n',
+    );
+    expect(produced.code, describeRun(produced)).toBe(0);
+    expect(produced.stderr).not.toMatch(/error|failed/i);
+
+    // The broker kept kcat's batches: its codec, and the producer id InitProducerId gave it.
+    const batches = await storedBatches(broker, topic, partitions);
+    expect(sum(batches.map((b) => b.records))).toBe(lines.length);
+    expect(new Set(batches.map((b) => b.codec))).toEqual(new Set([codec]));
+    const ids = new Set(batches.map((b) => b.producerId));
+    expect(ids.size).toBe(1);
+    expect([...ids][0]).toBeGreaterThanOrEqual(0);
+
+    const group = `kcat-${codec}`;
+    const consumed = await runKcat([
+      '-b', broker.bootstrap, '-G', group, topic, '-e', '-J', '-q',
+      '-X', 'auto.offset.reset=earliest', '-X', 'session.timeout.ms=6000',
+    ], undefined, 45_000);
+    expect(consumed.code, describeRun(consumed)).toBe(0);
+    const records = consumed.stdout.split('\n').filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { partition: number; offset: number; key: string; payload: string });
+    expect(records.map((r) => `${r.key}:${r.payload}`).sort()).toEqual([...lines].sort());
+    // Per partition, offsets 0..n-1 in order, each key always on the same partition.
+    for (let p = 0; p < partitions; p++) {
+      const offsets = records.filter((r) => r.partition === p).map((r) => r.offset);
+      expect(offsets).toEqual(offsets.map((_, i) => i));
+    }
+    const partitionOfKey = new Map<string, number>();
+    for (const r of records) expect(partitionOfKey.get(r.key) ?? (partitionOfKey.set(r.key, r.partition), r.partition)).toBe(r.partition);
+
+    const ends = await endOffsets(admin, topic);
+    const committed = await pollUntil(async () => {
+      const offsets = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+      const m = new Map(offsets[0]!.partitions.map((p) => [p.partition, Number(p.offset)]));
+      return [...ends].every(([p, e]) => m.get(p) === e) ? m : undefined;
+    }, `kcat group ${group} to commit the end offsets`, 10_000);
+    expect(sum(committed.values())).toBe(lines.length);
+  }, 60_000);
 });

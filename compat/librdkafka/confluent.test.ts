@@ -22,7 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admin } from 'kafkajs';
 import '../kafkajs/codecs.js';
 import {
-  describeVersions, endOffsets, fetchAllRecords, kafkaClient, nonFlexibleRequests, pollUntil, requestVersionsByClient, startBroker, sum, type Broker,
+  describeVersions, endOffsets, fetchAllRecords, kafkaClient, nonFlexibleRequests, pollUntil, requestVersionsByClient, startBroker, storedBatches, sum, type Broker,
 } from '../harness.js';
 import { when } from '../kafkajs/ledger.js';
 
@@ -50,7 +50,7 @@ interface CModule {
   features: string[];
   KafkaJS: {
     Kafka: new (c: { kafkaJS: Record<string, unknown> }) => CKafka;
-    CompressionTypes: Record<'None' | 'GZIP' | 'Snappy' | 'LZ4' | 'ZSTD', string>;
+    CompressionTypes: Record<'None' | 'GZIP' | 'SNAPPY' | 'LZ4' | 'ZSTD', string>;
     logLevel: Record<'NOTHING' | 'ERROR', number>;
   };
 }
@@ -67,6 +67,7 @@ function loadClient(): CModule {
 
 const PARTITIONS = 4;
 const PER_CODEC = 500;
+const CODECS = ['ZSTD', 'LZ4', 'GZIP', 'SNAPPY', 'None'] as const;
 
 interface Expected { partition: number; key: string; value: string; trace: string }
 
@@ -96,13 +97,13 @@ describe('@confluentinc/kafka-javascript against sluice', () => {
     await broker?.stop();
   });
 
-  /** The producer side: acks=-1, one producer per codec, keyed messages with a header. */
+  /** The producer side: idempotent at acks=-1, one producer per codec, keyed messages with a header. */
   async function produceAll(): Promise<void> {
     const { Kafka, CompressionTypes, logLevel } = client.KafkaJS;
     const kafka = new Kafka({ kafkaJS: { brokers: [broker.bootstrap], clientId: 'compat-ckjs', logLevel: logLevel.NOTHING } });
     let n = 0;
-    for (const compression of [CompressionTypes.ZSTD, CompressionTypes.LZ4, CompressionTypes.None]) {
-      const producer = kafka.producer({ kafkaJS: { acks: -1, compression } });
+    for (const compression of CODECS.map((c) => CompressionTypes[c])) {
+      const producer = kafka.producer({ kafkaJS: { acks: -1, compression, idempotent: true } });
       await producer.connect();
       try {
         const messages: CMessage[] = [];
@@ -127,13 +128,13 @@ describe('@confluentinc/kafka-javascript against sluice', () => {
     expect(client.features).toEqual(expect.arrayContaining(['gzip', 'snappy', 'lz4', 'zstd']));
   });
 
-  it('a producer at acks=-1 (zstd, lz4, none) and a consumer group of two: everything delivered exactly, end offsets committed', { timeout: 90_000 }, async () => {
+  it('idempotent producers at acks=-1 (zstd, lz4, gzip, snappy, none) and a consumer group of two: everything delivered exactly, end offsets committed', { timeout: 90_000 }, async () => {
     const { Kafka, logLevel } = client.KafkaJS;
     const kafka = new Kafka({ kafkaJS: { brokers: [broker.bootstrap], clientId: 'compat-ckjs-group', logLevel: logLevel.NOTHING } });
     const groupId = 'ckjs-group';
     const seen = new Map<string, number>();
     const byMember = [0, 0];
-    const done = when(() => seen.size >= 3 * PER_CODEC, 60_000, `${3 * PER_CODEC} messages in the group`);
+    const done = when(() => seen.size >= CODECS.length * PER_CODEC, 60_000, `${CODECS.length * PER_CODEC} messages in the group`);
     const consumers: CConsumer[] = [];
     try {
       for (const member of [0, 1]) {
@@ -180,13 +181,25 @@ describe('@confluentinc/kafka-javascript against sluice', () => {
   it('kafkajs reads the librdkafka-compressed batches back exactly', async () => {
     const kafka = kafkaClient(broker.bootstrap, 'compat-ckjs-readback');
     const records = await fetchAllRecords(kafka, topic, await endOffsets(admin, topic));
-    expect(expected.size, 'the group test produced first').toBe(3 * PER_CODEC);
+    expect(expected.size, 'the group test produced first').toBe(CODECS.length * PER_CODEC);
     expect(records).toHaveLength(expected.size);
     for (const r of records) {
       const e = expected.get(r.key!.toString())!;
       expect(e, `key ${r.key}`).toBeDefined();
       expect([r.partition, r.value!.toString(), headerString(r.headers.trace)]).toEqual([e.partition, e.value, e.trace]);
     }
+  });
+
+  it('the log holds each producer\'s batches with its codec and its producer id (idempotent)', async () => {
+    const batches = await storedBatches(broker, topic, PARTITIONS);
+    expect(sum(batches.map((b) => b.records))).toBe(CODECS.length * PER_CODEC);
+    const idsByCodec = new Map<string, Set<number>>();
+    for (const b of batches) idsByCodec.set(b.codec, (idsByCodec.get(b.codec) ?? new Set()).add(b.producerId));
+    expect([...idsByCodec.keys()].sort()).toEqual(['gzip', 'lz4', 'none', 'snappy', 'zstd']);
+    // One idempotent producer per codec, each with its own id from InitProducerId.
+    const ids = [...idsByCodec.values()].map((set) => [...set]);
+    for (const list of ids) expect(list.length === 1 && list[0]! >= 0, `producer ids ${list}`).toBe(true);
+    expect(new Set(ids.flat()).size).toBe(CODECS.length);
   });
 
   it('a RegExp subscription picks up a topic created after subscribing', { timeout: 60_000 }, async () => {
@@ -225,11 +238,11 @@ describe('@confluentinc/kafka-javascript against sluice', () => {
     const byClient = new Map([...requestVersionsByClient(broker.logs())].filter(([client]) => librdkafka.has(client)));
     for (const [client, apis] of byClient) console.log(`[librdkafka ${client}] ${describeVersions(apis)}`);
     const apis = new Set([...byClient.values()].flatMap((a) => [...a.keys()]));
-    for (const api of ['Produce', 'Fetch', 'Metadata', 'JoinGroup', 'SyncGroup', 'OffsetCommit', 'OffsetFetch', 'ListOffsets']) expect(apis, api).toContain(api);
+    for (const api of ['Produce', 'InitProducerId', 'Fetch', 'Metadata', 'JoinGroup', 'SyncGroup', 'OffsetCommit', 'OffsetFetch', 'ListOffsets']) expect(apis, api).toContain(api);
     // librdkafka 2.15's own highest versions of the classic group APIs predate their flexible
     // versions (JoinGroup v5, SyncGroup v3, Heartbeat v3, LeaveGroup v1, FindCoordinator v2,
     // while Sluice advertises 9, 5, 4, 5 and 4), so only these APIs can be flexible here.
-    const librdkafkaFlexible = /: (Produce|Fetch|Metadata|ListOffsets|OffsetCommit|OffsetFetch) v/;
+    const librdkafkaFlexible = /: (Produce|Fetch|Metadata|ListOffsets|OffsetCommit|OffsetFetch|InitProducerId) v/;
     expect(nonFlexibleRequests(byClient).filter((r) => librdkafkaFlexible.test(r))).toEqual([]);
   });
 });
