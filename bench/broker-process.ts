@@ -13,8 +13,20 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const CLI = path.join(ROOT, 'dist/src/cli.js');
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+/** The build this file was compiled into (dist/, or a private outDir such as .cache/dist-perf/). */
+export const BUILD = path.resolve(HERE, '..');
+/** The checkout: the nearest directory above the build that holds package.json. */
+export const ROOT = findRoot(BUILD);
+/** The broker CLI of the same build, so a private build runs its own broker. */
+export const CLI = path.join(BUILD, 'src/cli.js');
+
+function findRoot(from: string): string {
+  for (let dir = path.dirname(from); ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(from, '..');
+  }
+}
 
 const LISTENING = /^listening on (\S+):(\d+)\s*$/;
 const TAIL_CHARS = 16_000;
@@ -26,6 +38,12 @@ export interface BenchBrokerOptions {
   nodeArgs?: string[];
   /** Bound on start-up (default 30 s). */
   startTimeoutMs?: number;
+  /** Use this data dir instead of a fresh temporary one (e.g. to restart on the same data). */
+  dataDir?: string;
+  /** Leave the data dir in place on stop (default: removed). */
+  keepDataDir?: boolean;
+  /** Broker CLI of another build (a before/after comparison); default CLI, this build's. */
+  cli?: string;
 }
 
 export interface BenchBroker {
@@ -37,7 +55,7 @@ export interface BenchBroker {
   output(): string;
   /** Peak resident memory (VmHWM from /proc), MiB; NaN where /proc is not available. */
   peakRssMiB(): number;
-  /** SIGTERM, wait for exit (SIGKILL after `graceMs`), remove the data dir. Returns the exit code. */
+  /** SIGTERM, wait for exit (SIGKILL after `graceMs`), remove the data dir (unless kept). Returns the exit code. */
   stop(graceMs?: number): Promise<number | null>;
 }
 
@@ -47,9 +65,13 @@ process.once('exit', () => {
 });
 
 export async function startBenchBroker(options: BenchBrokerOptions = {}): Promise<BenchBroker> {
-  if (!existsSync(CLI)) throw new Error(`broker CLI ${CLI} not found: run npm run build first`);
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-'));
-  const args = [...(options.nodeArgs ?? []), CLI, '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir];
+  const cli = options.cli ?? CLI;
+  if (!existsSync(cli)) throw new Error(`broker CLI ${cli} not found: run npm run build first`);
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-'));
+  const removeDataDir = (): void => {
+    if (!options.keepDataDir) rmSync(dataDir, { recursive: true, force: true });
+  };
+  const args = [...(options.nodeArgs ?? []), cli, '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir];
   for (const [key, value] of Object.entries(options.overrides ?? {})) args.push('--override', `${key}=${value}`);
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
@@ -89,7 +111,7 @@ export async function startBenchBroker(options: BenchBrokerOptions = {}): Promis
   } catch (err) {
     child.kill('SIGKILL');
     await exited;
-    rmSync(dataDir, { recursive: true, force: true });
+    removeDataDir();
     throw new Error(`broker did not start: ${(err as Error).message}\n--- broker output ---\n${tail.slice(-TAIL_CHARS)}`);
   }
 
@@ -114,7 +136,7 @@ export async function startBenchBroker(options: BenchBrokerOptions = {}): Promis
         const force = setTimeout(() => child.kill('SIGKILL'), graceMs);
         const code = await exited;
         clearTimeout(force);
-        rmSync(dataDir, { recursive: true, force: true });
+        removeDataDir();
         return code;
       })();
       return stopping;
