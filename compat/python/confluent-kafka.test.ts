@@ -11,6 +11,11 @@
  * The test checks the script's JSON and, independently, the broker: kafkajs's ListOffsets,
  * OffsetFetch and Fetch (the librdkafka-compressed batches decoded by kafkajs), and dump-log
  * (every batch stored with its codec, a valid CRC and the producer id InitProducerId gave).
+ * Then librdkafka's AdminClient (compat/python/confluent_admin.py): create_topics (validate_only,
+ * TOPIC_ALREADY_EXISTS), list_topics, create_partitions (INVALID_PARTITIONS when shrinking),
+ * describe_configs, alter_configs, list_groups, delete_topics, at the old versions librdkafka
+ * 2.0.2 sends (AlterConfigs v0, CreatePartitions v0, DescribeConfigs v1, ListGroups and
+ * DescribeGroups v0, DeleteTopics v1).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admin } from 'kafkajs';
@@ -27,6 +32,26 @@ const topicOf = (codec: string): string => `py-confluent-${codec}`;
 interface Rec { topic: string; partition: number; offset: number; key: string | null; value: string | null; headers: Array<[string, string | null]> }
 interface Produced extends Rec { codec: string }
 interface Consumed extends Rec { member: number }
+interface AdminResult {
+  validateOnly: Record<string, string>;
+  topicsAfterValidate: string[];
+  createTopics: Record<string, string>;
+  createExisting: Record<string, string>;
+  listTopics: string[];
+  partitions: number;
+  brokers: Array<[number, string, number]>;
+  controllerId: number;
+  createPartitions: Record<string, string>;
+  shrinkPartitions: Record<string, string>;
+  partitionsAfter: number;
+  configsBefore: Record<string, Record<string, string>>;
+  alterConfigs: Record<string, string>;
+  configsAfter: Record<string, Record<string, string>>;
+  listGroups: Array<[string, string, string, number]>;
+  deleteTopics: Record<string, string>;
+  topicsAfterDelete: string[];
+  requestVersions: RequestVersions;
+}
 interface RoundTrip {
   version: string;
   librdkafka: string;
@@ -55,6 +80,19 @@ const LIBRDKAFKA_VERSIONS: RequestVersions = {
   LeaveGroup: [1],
 };
 const TIMING_DEPENDENT: RequestVersions = { Heartbeat: [3] };
+/** What librdkafka 2.0.2's AdminClient sends (ListGroups is followed by DescribeGroups). */
+const LIBRDKAFKA_ADMIN_VERSIONS: RequestVersions = {
+  ApiVersion: [3],
+  Metadata: [4],
+  CreateTopics: [4],
+  CreatePartitions: [0],
+  DescribeConfigs: [1],
+  AlterConfigs: [0],
+  ListGroups: [0],
+  DescribeGroups: [0],
+  DeleteTopics: [1],
+};
+
 
 const where = (r: { topic: string; partition: number; offset: number }): string => `${r.topic}/${r.partition}@${r.offset}`;
 const content = (r: Rec): string => JSON.stringify([r.key, r.value, r.headers]);
@@ -184,6 +222,42 @@ describe('confluent-kafka-python (Debian python3-confluent-kafka) against sluice
         .sort((a, b) => a.place.localeCompare(b.place));
       expect(got, codec).toEqual(want);
     }
+  });
+
+  it('AdminClient: create (validate_only, again refused), list, create_partitions (shrink refused), describe/alter configs, list_groups, delete', async () => {
+    expect(result, 'the round trip ran first').toBeDefined();
+    const topic = 'py-confluent-admin';
+    const extra = 'py-confluent-admin-extra';
+    const { result: a, run } = await runScript<AdminResult>(DEBIAN_PYTHON, 'confluent_admin.py', [broker.bootstrap, topic, extra, GROUP], 60_000);
+    console.log(`confluent-kafka-python AdminClient sent: ${formatVersions(a.requestVersions)}`);
+    const codecTopics = CODECS.map(topicOf);
+    expect(a.validateOnly).toEqual({ [topic]: 'ok', [extra]: 'ok' });
+    expect(a.topicsAfterValidate).toEqual([...codecTopics].sort());
+    expect(a.createTopics).toEqual({ [topic]: 'ok', [extra]: 'ok' });
+    expect(a.createExisting).toEqual({ [topic]: 'TOPIC_ALREADY_EXISTS' });
+    expect(a.listTopics).toEqual([...codecTopics, topic, extra].sort());
+    expect(a.partitions).toBe(3);
+    expect(a.brokers).toEqual([[1, broker.host, broker.port]]);
+    expect(a.controllerId).toBe(1);
+    expect(a.createPartitions).toEqual({ [topic]: 'ok' });
+    expect(a.shrinkPartitions).toEqual({ [topic]: 'INVALID_PARTITIONS' });
+    expect(a.partitionsAfter).toBe(5);
+    expect(a.configsBefore[topic]).toMatchObject({ 'retention.ms': '3600000', 'cleanup.policy': 'delete' });
+    expect(a.configsBefore['1']).toMatchObject({ 'auto.create.topics.enable': 'false' });
+    expect(a.alterConfigs).toEqual({ [topic]: 'ok' });
+    expect(a.configsAfter[topic]).toMatchObject({ 'retention.ms': '7200000', 'cleanup.policy': 'delete' });
+    expect(a.listGroups).toEqual([[GROUP, 'Empty', 'consumer', 0]]);
+    expect(a.deleteTopics).toEqual({ [extra]: 'ok' });
+    expect(a.topicsAfterDelete).toEqual([...codecTopics, topic].sort());
+    // librdkafka 2.0.2's admin requests: the oldest versions of these APIs any client here sends.
+    expect(expectVersions(a.requestVersions, LIBRDKAFKA_ADMIN_VERSIONS), describeRun(run)).toEqual([]);
+
+    // The broker's view, through kafkajs.
+    expect((await admin.listTopics()).sort()).toEqual([...codecTopics, topic].sort());
+    const described = await admin.describeConfigs({ resources: [{ type: 2, name: topic, configNames: ['retention.ms'] }], includeSynonyms: false });
+    expect(described.resources[0]!.configEntries.map((c) => [c.configName, c.configValue])).toEqual([['retention.ms', '7200000']]);
+    const meta = await admin.fetchTopicMetadata({ topics: [topic] });
+    expect(meta.topics[0]!.partitions).toHaveLength(5);
   });
 
   it('dump-log: every batch stored with its codec, a valid CRC and an idempotent producer id', async () => {
