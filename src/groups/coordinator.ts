@@ -16,6 +16,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '../../protocol/generated/errors.js';
+import { CONSUMER_PROTOCOL_TYPE } from './consumer-protocol.js';
 import { Group } from './group.js';
 import { hasOffsets, type CommittedOffset, type OffsetStore } from './offsets.js';
 import type { Logger } from '../logger.js';
@@ -43,6 +44,13 @@ export interface GroupCoordinatorOptions {
   newMemberId?: (clientId: string) => string;
   /** Rebalances and member removals are logged at info, as Kafka does. */
   logger?: Logger;
+}
+
+/** OffsetDelete's answer: a group-level error, or one error per requested partition. */
+export interface OffsetDeleteOutcome {
+  errorCode: number;
+  /** In request order; empty when errorCode is not NONE. */
+  errors: number[];
 }
 
 export interface ListedGroup {
@@ -193,6 +201,41 @@ export class GroupCoordinator {
     return this.offsets.deleteGroupOffsets(groupId).then(
       () => ErrorCode.NONE,
       () => ErrorCode.KAFKA_STORAGE_ERROR,
+    );
+  }
+
+  /**
+   * OffsetDelete, as Kafka's GroupCoordinator.handleDeleteOffsets: drops the group's
+   * committed offsets of these partitions (a partition without one is simply NONE).
+   * Group-level errors: INVALID_GROUP_ID for '', GROUP_ID_NOT_FOUND when the group neither
+   * lives nor has offsets, NON_EMPTY_GROUP when it has members and its protocol type is not
+   * "consumer". A consumer group with members keeps the offsets of the topics its members
+   * subscribe to (GROUP_SUBSCRIBED_TO_TOPIC; all topics when that is not known) and loses
+   * the others'. The answer waits for the durable WAL entry (KAFKA_STORAGE_ERROR if that fails).
+   */
+  deleteOffsets(groupId: string, partitions: ReadonlyArray<{ topic: string; partition: number }>): OffsetDeleteOutcome | Promise<OffsetDeleteOutcome> {
+    if (this.closed) return { errorCode: ErrorCode.NOT_COORDINATOR, errors: [] };
+    if (groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, errors: [] };
+    const group = this.groups.get(groupId);
+    // undefined: no topic is protected; null: every topic is (subscriptions not known).
+    let subscribed: ReadonlySet<string> | null | undefined;
+    if (group === undefined || group.state === 'Dead') {
+      if (!hasOffsets(this.offsets, groupId)) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errors: [] };
+    } else if (group.state !== 'Empty') {
+      if (group.protocolType !== CONSUMER_PROTOCOL_TYPE) return { errorCode: ErrorCode.NON_EMPTY_GROUP, errors: [] };
+      subscribed = group.subscribedTopics();
+    }
+    const errors = partitions.map((p) =>
+      subscribed === undefined || (subscribed !== null && !subscribed.has(p.topic)) ? ErrorCode.NONE : ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC,
+    );
+    const eligible = partitions.filter((_, i) => errors[i] === ErrorCode.NONE);
+    if (eligible.length === 0) return { errorCode: ErrorCode.NONE, errors };
+    const deleted = this.offsets.deleteOffsets(groupId, eligible);
+    // The offsets are gone at once: a live group left idle without offsets is forgotten.
+    if (group !== undefined) this.dropIfUnused(group);
+    return deleted.then(
+      () => ({ errorCode: ErrorCode.NONE, errors }),
+      () => ({ errorCode: ErrorCode.NONE, errors: errors.map((e) => (e === ErrorCode.NONE ? ErrorCode.KAFKA_STORAGE_ERROR : e)) }),
     );
   }
 

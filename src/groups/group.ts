@@ -25,6 +25,7 @@
  */
 
 import { ErrorCode } from '../../protocol/generated/errors.js';
+import { CONSUMER_PROTOCOL_TYPE, readSubscribedTopics } from './consumer-protocol.js';
 import { sameProtocols, selectProtocol, supportsProtocols } from './protocols.js';
 import { Roster, type Member } from './roster.js';
 import type { Scheduler, TimerHandle } from './scheduler.js';
@@ -538,6 +539,26 @@ export class Group {
         assignment: stable ? m.assignment : NO_BYTES,
       })),
     };
+  }
+
+  /**
+   * The topics the members of a "consumer" group subscribe to (their metadata for the
+   * chosen protocol), for OffsetDelete; empty without members. null when not known (no
+   * protocol chosen yet, or a member's metadata does not parse): then, as in Kafka, every
+   * topic counts as subscribed. Kafka keeps the set computed when the generation formed;
+   * this reads the current members, which gives the same set within a generation.
+   */
+  subscribedTopics(): ReadonlySet<string> | null {
+    if (this.roster.size === 0) return new Set();
+    if (this.protocolType !== CONSUMER_PROTOCOL_TYPE || this.protocolName === null) return null;
+    const topics = new Set<string>();
+    for (const m of this.roster.members()) {
+      const protocol = m.protocols.find((p) => p.name === this.protocolName);
+      const subscribed = protocol === undefined ? null : readSubscribedTopics(protocol.metadata);
+      if (subscribed === null) return null;
+      for (const t of subscribed) topics.add(t);
+    }
+    return topics;
   }
 
   /** Ends the group (DeleteGroups, or shutdown): cancels every timer, answers every held request. */

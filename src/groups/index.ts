@@ -1,6 +1,6 @@
 /** Consumer groups (classic protocol): the coordinator, its group state machine, the offsets port. */
 
-export { DEFAULT_GROUP_SETTINGS, GroupCoordinator, type GroupCoordinatorOptions, type GroupCoordinatorSettings, type ListedGroup } from './coordinator.js';
+export { DEFAULT_GROUP_SETTINGS, GroupCoordinator, type GroupCoordinatorOptions, type GroupCoordinatorSettings, type ListedGroup, type OffsetDeleteOutcome } from './coordinator.js';
 export { Group } from './group.js';
 export type { Member } from './roster.js';
 export { MemoryOffsetStore, hasOffsets, type CommittedOffset, type OffsetStore } from './offsets.js';

@@ -14,6 +14,8 @@ export interface OffsetStore {
   committedOffsets(group: string): ReadonlyMap<string, ReadonlyMap<number, CommittedOffset>> | undefined;
   offsetGroups(): Iterable<string>;
   deleteGroupOffsets(group: string): Promise<void>;
+  /** Drops the group's offsets of these partitions (those without one are skipped); resolves once durable. */
+  deleteOffsets(group: string, partitions: ReadonlyArray<{ topic: string; partition: number }>): Promise<void>;
 }
 
 /** Has the group any committed offset? */
@@ -48,6 +50,18 @@ export class MemoryOffsetStore implements OffsetStore {
 
   deleteGroupOffsets(group: string): Promise<void> {
     this.groups.delete(group);
+    return Promise.resolve();
+  }
+
+  deleteOffsets(group: string, partitions: ReadonlyArray<{ topic: string; partition: number }>): Promise<void> {
+    const topics = this.groups.get(group);
+    if (topics !== undefined) {
+      for (const { topic, partition } of partitions) {
+        const ps = topics.get(topic);
+        if (ps !== undefined && ps.delete(partition) && ps.size === 0) topics.delete(topic);
+      }
+      if (topics.size === 0) this.groups.delete(group);
+    }
     return Promise.resolve();
   }
 }

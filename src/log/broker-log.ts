@@ -28,6 +28,7 @@ import {
   encodeGroupOffsetsDeleted,
   encodeLogStartAdvanced,
   encodeOffsetsCommitted,
+  encodeOffsetsDeleted,
   encodePartitionsCreated,
   encodeTopicConfigsAltered,
   encodeTopicDeleted,
@@ -46,6 +47,13 @@ export type { RecoveryStats } from './startup.js';
 export type { RetentionDefaults, RetentionResult } from './retention.js';
 
 export type Acks = 0 | 1 | -1;
+
+/** One partition's answer to BrokerLog.deleteRecords. */
+export interface DeleteRecordsOutcome {
+  error: 'unknown-partition' | 'offset-out-of-range' | null;
+  /** The log start offset after the call; -1 with an error. */
+  lowWatermark: number;
+}
 
 /** What the log needs of a validated batch (protocol/record-batch.ts BatchHeader fits). */
 export type BatchDescriptor = Pick<BatchHeader, 'position' | 'size' | 'lastOffsetDelta' | 'maxTimestamp' | 'crc'>;
@@ -278,6 +286,63 @@ export class BrokerLog {
     }
     if (!this.state.offsets.deleteGroup(group)) return RESOLVED;
     return this.persist(() => encodeGroupOffsetsDeleted({ group }));
+  }
+
+  /**
+   * Drops the group's committed offsets of these partitions (OffsetDelete) as ONE
+   * OFFSETS_DELETED entry naming those that had one; a group left with none has no
+   * offsets any more. Gone from committedOffsets() at once; resolves once durable.
+   */
+  deleteOffsets(group: string, partitions: ReadonlyArray<{ topic: string; partition: number }>): Promise<void> {
+    try {
+      this.checkOpen();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const removed = this.state.offsets.deletePartitions(group, partitions);
+    if (removed.length === 0) return RESOLVED;
+    return this.persist(() => encodeOffsetsDeleted({ group, partitions: removed }));
+  }
+
+  /**
+   * DeleteRecords: per partition, moves the log start offset up to `offset` (-1: the high
+   * watermark), all in ONE LOG_START_ADVANCED entry. Fetch and ListOffsets use the new
+   * start at once; the promise resolves once the entry (or, when nothing moved, everything
+   * queued before the call) is durable. An offset at or below the current start changes
+   * nothing; one above the high watermark, or below -1, is out of range. Each outcome's
+   * lowWatermark is the partition's log start offset after the call (-1 with an error).
+   * Rejects with StorageError when the log is fenced.
+   */
+  deleteRecords(requests: ReadonlyArray<{ topic: string; partition: number; offset: number }>): Promise<DeleteRecordsOutcome[]> {
+    try {
+      this.checkOpen();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const outcomes: DeleteRecordsOutcome[] = [];
+    const starts: Array<{ topicNum: number; partition: number; logStartOffset: number }> = [];
+    for (const r of requests) {
+      const topic = this.registry.get(r.topic);
+      const p = topic?.partitions[r.partition];
+      if (topic === undefined || p === undefined) {
+        outcomes.push({ error: 'unknown-partition', lowWatermark: -1 });
+        continue;
+      }
+      const target = r.offset === -1 ? p.highWatermark : r.offset;
+      if (target < 0 || target > p.highWatermark) {
+        outcomes.push({ error: 'offset-out-of-range', lowWatermark: -1 });
+        continue;
+      }
+      if (target > p.logStartOffset) {
+        p.advanceLogStart(target);
+        starts.push({ topicNum: topic.topicNum, partition: p.partition, logStartOffset: p.logStartOffset });
+      }
+      outcomes.push({ error: null, lowWatermark: p.logStartOffset });
+    }
+    if (starts.length > 0) return this.persist(() => encodeLogStartAdvanced({ starts })).then(() => outcomes);
+    // Nothing moved: a start another call advanced may still be on its way to the disk.
+    if (this.writer === null || !outcomes.some((o) => o.error === null)) return Promise.resolve(outcomes);
+    return this.writer.barrier('sync').then(() => outcomes);
   }
 
   // ---- topic admin ----

@@ -15,6 +15,8 @@
  *   entry ... type=OFFSETS_COMMITTED length=<n> group=<g> offsets=<n>
  *   offset group=<g> topic=<t> partition=<n> offset=<n> leaderEpoch=<n> metadata=<json|null> commitTimestamp=<ms>
  *   entry ... type=GROUP_OFFSETS_DELETED length=<n> group=<g>
+ *   entry ... type=OFFSETS_DELETED length=<n> group=<g> partitions=<n>
+ *   offset-deleted group=<g> topic=<t> partition=<n>
  *   entry ... type=TOPIC_DELETED length=<n> topic=<name> topicNum=<n>
  *   entry ... type=PARTITIONS_CREATED length=<n> topic=<name> topicNum=<n> partitionCount=<n>
  *   entry ... type=TOPIC_CONFIGS_ALTERED length=<n> topic=<name> topicNum=<n> set=<n> removed=<n>
@@ -229,6 +231,10 @@ function dumpStateEntry(entry: StateEntry, head: string, topicNames: Map<number,
       return;
     case EntryType.GROUP_OFFSETS_DELETED:
       write(`${head} group=${v(entry.group)}`);
+      return;
+    case EntryType.OFFSETS_DELETED:
+      write(`${head} group=${v(entry.group)} partitions=${entry.partitions.length}`);
+      for (const p of entry.partitions) write(`offset-deleted group=${v(entry.group)} topic=${v(p.topic)} partition=${p.partition}`);
       return;
     case EntryType.TOPIC_DELETED:
       write(`${head} topic=${v(entry.name)} topicNum=${entry.topicNum}`);

@@ -19,8 +19,8 @@
  *
  * The part table comes before the record bytes so one header buffer plus one `subarray`
  * per record set makes up the whole entry for `writev`; record bytes are never copied.
- * Types 3-11 (committed offsets, topic admin, broker configs, log start offsets, producer
- * ids and epochs) are state entries, encoded in state-entries.ts; recovery.ts holds the
+ * Types 3-12 (committed offsets, topic admin, broker configs, log start offsets, producer
+ * ids and epochs, deleted offsets) are state entries, encoded in state-entries.ts; recovery.ts holds the
  * whole decoder table. Later types take the next numbers.
  */
 
@@ -48,6 +48,7 @@ export const EntryType = {
   LOG_START_ADVANCED: 9,
   PRODUCER_IDS_RESERVED: 10,
   PRODUCER_EPOCH_BUMPED: 11,
+  OFFSETS_DELETED: 12,
 } as const;
 export type EntryTypeCode = (typeof EntryType)[keyof typeof EntryType];
 
@@ -63,6 +64,7 @@ export const ENTRY_TYPE_NAMES: Record<number, string> = {
   [EntryType.LOG_START_ADVANCED]: 'LOG_START_ADVANCED',
   [EntryType.PRODUCER_IDS_RESERVED]: 'PRODUCER_IDS_RESERVED',
   [EntryType.PRODUCER_EPOCH_BUMPED]: 'PRODUCER_EPOCH_BUMPED',
+  [EntryType.OFFSETS_DELETED]: 'OFFSETS_DELETED',
 };
 
 export interface TopicCreatedEntry {

@@ -9,6 +9,7 @@ export {
   type BatchDescriptor,
   type BrokerLogOptions,
   type CommittedOffset,
+  type DeleteRecordsOutcome,
   type ProducePartitionInput,
   type RecoveryStats,
   type RetentionDefaults,

@@ -38,6 +38,24 @@ export class OffsetStore {
     return this.groups.delete(group);
   }
 
+  /**
+   * Drops the group's offsets of these partitions (OffsetDelete); a group left with none
+   * disappears, like after dropTopic. Returns the partitions that had an offset.
+   */
+  deletePartitions(group: string, partitions: ReadonlyArray<{ topic: string; partition: number }>): Array<{ topic: string; partition: number }> {
+    const g = this.groups.get(group);
+    const removed: Array<{ topic: string; partition: number }> = [];
+    if (g === undefined) return removed;
+    for (const { topic, partition } of partitions) {
+      const t = g.get(topic);
+      if (t === undefined || !t.delete(partition)) continue;
+      removed.push({ topic, partition });
+      if (t.size === 0) g.delete(topic);
+    }
+    if (g.size === 0) this.groups.delete(group);
+    return removed;
+  }
+
   /** Drops the topic's offsets in every group; a group left with none disappears. */
   dropTopic(topic: string): void {
     for (const [name, g] of this.groups) {

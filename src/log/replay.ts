@@ -46,6 +46,9 @@ export function applyStateEntry(state: LogState, entry: StateEntry): void {
     case EntryType.GROUP_OFFSETS_DELETED:
       state.offsets.deleteGroup(entry.group);
       return;
+    case EntryType.OFFSETS_DELETED:
+      state.offsets.deletePartitions(entry.group, entry.partitions);
+      return;
     case EntryType.TOPIC_DELETED:
       deleteTopicState(state, topicByNum(state, entry.topicNum));
       return;

@@ -18,6 +18,9 @@
  *                            block is skipped, so no id is ever reused)
  *  11 PRODUCER_EPOCH_BUMPED  [producerId i64][epoch u16][timestamp i64]   InitProducerId raised
  *                            the producer's epoch; batches of older epochs are fenced
+ *  12 OFFSETS_DELETED        [group str16][count u32] count x ([topic str16][partition u32])
+ *                            OffsetDelete dropped these committed offsets of the group (a
+ *                            group left with none has no offsets any more)
  *
  * Idempotent producers' per-partition state needs no entry of its own: recovery rebuilds
  * it from the batch headers of PRODUCE entries (src/producers/).
@@ -79,6 +82,12 @@ export interface LogStartAdvancedEntry {
   starts: Array<{ topicNum: number; partition: number; logStartOffset: number }>;
 }
 
+export interface OffsetsDeletedEntry {
+  type: typeof EntryType.OFFSETS_DELETED;
+  group: string;
+  partitions: Array<{ topic: string; partition: number }>;
+}
+
 export interface ProducerIdsReservedEntry {
   type: typeof EntryType.PRODUCER_IDS_RESERVED;
   blockEnd: number;
@@ -101,7 +110,8 @@ export type StateEntry =
   | BrokerConfigsAlteredEntry
   | LogStartAdvancedEntry
   | ProducerIdsReservedEntry
-  | ProducerEpochBumpedEntry;
+  | ProducerEpochBumpedEntry
+  | OffsetsDeletedEntry;
 
 type Body<E> = Omit<E, 'type'>;
 
@@ -143,6 +153,12 @@ export function encodeProducerIdsReserved(e: Body<ProducerIdsReservedEntry>): En
 
 export function encodeProducerEpochBumped(e: Body<ProducerEpochBumpedEntry>): EncodedEntry {
   return entryWriter().i64(e.producerId).u16(e.epoch).i64(e.timestamp).frame(EntryType.PRODUCER_EPOCH_BUMPED);
+}
+
+export function encodeOffsetsDeleted(e: Body<OffsetsDeletedEntry>): EncodedEntry {
+  const w = entryWriter().str16(e.group).u32(e.partitions.length);
+  for (const p of e.partitions) w.str16(p.topic).u32(p.partition);
+  return w.frame(EntryType.OFFSETS_DELETED);
 }
 
 function decodeProducerIdsReserved(p: Buffer): ProducerIdsReservedEntry {
@@ -215,6 +231,16 @@ function decodeLogStartAdvanced(p: Buffer): LogStartAdvancedEntry {
   return { type: EntryType.LOG_START_ADVANCED, starts };
 }
 
+function decodeOffsetsDeleted(p: Buffer): OffsetsDeletedEntry {
+  const r = new ByteReader(p);
+  const group = r.str16();
+  const count = r.u32();
+  const partitions: OffsetsDeletedEntry['partitions'] = [];
+  for (let i = 0; i < count; i++) partitions.push({ topic: r.str16(), partition: r.u32() });
+  r.end();
+  return { type: EntryType.OFFSETS_DELETED, group, partitions };
+}
+
 export const STATE_DECODERS: Record<number, (payload: Buffer) => StateEntry> = {
   [EntryType.OFFSETS_COMMITTED]: decodeOffsetsCommitted,
   [EntryType.GROUP_OFFSETS_DELETED]: decodeGroupOffsetsDeleted,
@@ -225,4 +251,5 @@ export const STATE_DECODERS: Record<number, (payload: Buffer) => StateEntry> = {
   [EntryType.LOG_START_ADVANCED]: decodeLogStartAdvanced,
   [EntryType.PRODUCER_IDS_RESERVED]: decodeProducerIdsReserved,
   [EntryType.PRODUCER_EPOCH_BUMPED]: decodeProducerEpochBumped,
+  [EntryType.OFFSETS_DELETED]: decodeOffsetsDeleted,
 };

@@ -160,6 +160,8 @@ describe('topic admin', () => {
 type StateOp =
   | { kind: 'commit'; group: number; topic: number; partition: number; offset: number; meta: string | null }
   | { kind: 'deleteGroup'; group: number }
+  | { kind: 'deleteOffsets'; group: number; pick: number }
+  | { kind: 'deleteRecords'; pick: number }
   | { kind: 'create'; topic: number; partitions: number }
   | { kind: 'delete'; topic: number }
   | { kind: 'grow'; topic: number; by: number }
@@ -171,6 +173,8 @@ type StateOp =
 const stateOpArb: fc.Arbitrary<StateOp> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('commit' as const), group: fc.nat(2), topic: fc.nat(2), partition: fc.nat(2), offset: fc.nat(1000), meta: fc.option(fc.string({ maxLength: 8 })) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('deleteGroup' as const), group: fc.nat(2) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('deleteOffsets' as const), group: fc.nat(2), pick: fc.nat(8) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('deleteRecords' as const), pick: fc.nat(8) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('create' as const), topic: fc.nat(2), partitions: fc.integer({ min: 1, max: 3 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), topic: fc.nat(2) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('grow' as const), topic: fc.nat(2), by: fc.integer({ min: 1, max: 2 }) }) },
@@ -209,6 +213,18 @@ describe(`state crash property (fast-check seed ${SEED})`, () => {
             const exists = topic !== '' && log.topic(topic) !== undefined;
             if (op.kind === 'commit') p = log.commitOffsets(`g${op.group}`, [off(topic, op.partition, op.offset, op.meta)]);
             else if (op.kind === 'deleteGroup') p = log.committedOffsets(`g${op.group}`) ? log.deleteGroupOffsets(`g${op.group}`) : undefined;
+            else if (op.kind === 'deleteOffsets') {
+              // One of the group's committed offsets, and one it does not have.
+              const held = [...(log.committedOffsets(`g${op.group}`) ?? [])].flatMap(([t, ps]) => [...ps.keys()].map((partition) => ({ topic: t, partition })));
+              const one = held[op.pick % Math.max(1, held.length)];
+              p = one === undefined ? undefined : log.deleteOffsets(`g${op.group}`, [one, { topic: 'none', partition: 0 }]);
+            } else if (op.kind === 'deleteRecords') {
+              // A partition with records above its start, to the high watermark (-1): only a
+              // call that moves the log start changes state.
+              const movable = [...log.topics()].flatMap((t) => t.partitions).filter((q) => q.highWatermark > q.logStartOffset);
+              const q = movable[op.pick % Math.max(1, movable.length)];
+              p = q === undefined ? undefined : log.deleteRecords([{ topic: q.topic, partition: q.partition, offset: -1 }]);
+            }
             else if (op.kind === 'create') p = exists ? undefined : log.createTopic(topic, op.partitions);
             else if (op.kind === 'delete') p = exists ? log.deleteTopic(topic) : undefined;
             else if (op.kind === 'grow') p = exists ? log.createPartitions(topic, log.topic(topic)!.partitions.length + op.by) : undefined;
