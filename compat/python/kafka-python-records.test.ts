@@ -1,9 +1,4 @@
 /**
- * PENDING until the broker serves DeleteRecords (key 21, v0 at least) and DescribeLogDirs
- * (key 35, v0 at least): rename to kafka-python-records.test.ts then. Today kafka-python 2.3.3
- * refuses both calls itself (IncompatibleBrokerVersion: the broker does not advertise them), so
- * nothing reaches the broker.
- *
  * kafka-python's delete_records (DeleteRecords v0) and describe_log_dirs (DescribeLogDirs v0),
  * through compat/python/kafka_python_records.py: 10 records on partition 0 and 5 on partition 1,
  * delete_records up to offset 4 on partition 0 and up to the high watermark (-1) on partition 1;
