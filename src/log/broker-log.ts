@@ -95,6 +95,31 @@ interface WrittenMark {
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
+
+/**
+ * Whether the in-memory index may keep this request's record sets as the views of the
+ * request bytes they are. A view keeps its whole underlying buffer alive (a socket chunk,
+ * or the frame joined from several chunks), so views are kept when the record sets of the
+ * request fill at least half of that buffer and copied otherwise (a small request inside a
+ * large socket chunk). Decided once per request, not per record set: a request of several
+ * 16 KiB batches (the Java producer's, one per partition) is joined into one buffer that is
+ * nearly all record bytes, yet every single record set is far less than half of it, so a
+ * per-record-set rule copied every byte of it a second time (and fed the garbage collector).
+ * The record sets of one request enter RecentBytes one after another and leave it the same
+ * way, so the buffer they pin stays within about twice the bytes RecentBytes counts.
+ * null: the record sets do not share one buffer (hand-built input); decide per record set
+ * by the same rule.
+ */
+function keepViews(parts: readonly ProducePartitionInput[]): boolean | null {
+  const buffer = parts[0]!.records.buffer;
+  let bytes = 0;
+  for (const p of parts) {
+    if (p.records.buffer !== buffer) return null;
+    bytes += p.records.length;
+  }
+  return buffer.byteLength <= 2 * bytes;
+}
+
 const noop = (): void => undefined;
 const MAX_TOPIC_NAME = 249;
 
@@ -450,9 +475,10 @@ export class BrokerLog {
       };
     }
 
+    const keep = keepViews(parts);
     if (this.writer === null) {
       for (let i = 0; i < n; i++) {
-        this.indexBatches(states[i]!, parts[i]!, baseOffsets[i]!, -1, -1);
+        this.indexBatches(states[i]!, parts[i]!, baseOffsets[i]!, -1, -1, keep);
         states[i]!.highWatermark = ends[i]!;
       }
       this.onVisible?.();
@@ -466,7 +492,7 @@ export class BrokerLog {
     let before = 0;
     for (let i = 0; i < n; i++) {
       const recordsPos = produceRecordsPosition(entryPos, n, before);
-      this.indexBatches(states[i]!, parts[i]!, baseOffsets[i]!, segment, recordsPos);
+      this.indexBatches(states[i]!, parts[i]!, baseOffsets[i]!, segment, recordsPos, keep);
       before += parts[i]!.records.length;
     }
     return { baseOffsets, done };
@@ -679,11 +705,11 @@ export class BrokerLog {
     if (this.closed) throw new StorageError('the log is closed');
   }
 
-  private indexBatches(state: PartitionState, input: ProducePartitionInput, base: number, segment: number, recordsPos: number): void {
-    // The record set is a view of the request bytes, which may be a much larger socket
-    // chunk; the cache must not pin that chunk for a small batch, so such views are
-    // copied once per record set (the WAL write still uses the original view).
-    const records = input.records.buffer.byteLength > 2 * input.records.length ? Buffer.from(input.records) : input.records;
+  private indexBatches(state: PartitionState, input: ProducePartitionInput, base: number, segment: number, recordsPos: number, keep: boolean | null): void {
+    // See keepViews: a record set is copied (once, whole) only when keeping its view would
+    // pin a buffer mostly made of other bytes. The WAL write always uses the original view.
+    const view = input.records;
+    const records = (keep ?? view.buffer.byteLength <= 2 * view.length) ? view : Buffer.from(view);
     let off = base;
     for (const b of input.batches) {
       const last = off + b.lastOffsetDelta;
