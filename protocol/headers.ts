@@ -11,7 +11,7 @@
  *   (the client cannot know the broker's flexible versions before it has the answer).
  *   That quirk lives in `responseHeaderVersion` and nowhere else.
  */
-import { NO_TAGGED_FIELDS, type TaggedField, Reader, Writer, sizeOfNullableString, sizeOfTaggedFields } from './primitives.js';
+import { GatherWriter, NO_TAGGED_FIELDS, type TaggedField, Reader, Writer, sizeOfNullableString, sizeOfTaggedFields } from './primitives.js';
 import { UnsupportedVersionError } from './errors.js';
 import { type ApiCodec, ApiVersionsApi, apiCodec, createApiVersionsResponse, sizeApiVersionsResponse, writeApiVersionsResponse } from './generated/index.js';
 
@@ -112,6 +112,23 @@ export function encodeResponseFrame(
   writeResponseHeader(w, hv, correlationId);
   write(w);
   return w.finish();
+}
+
+/**
+ * A response frame whose body leaves `gatheredBytes` of its bytes where they are: `write`
+ * hands them to GatherWriter.gather instead of copying them, and the frame comes back as the
+ * segments to send in order (one writev). The length prefix counts every byte, gathered or not.
+ */
+export function encodeResponseFrameGathered(
+  apiKey: number, apiVersion: number, correlationId: number, bodySize: number, gatheredBytes: number, write: (w: GatherWriter) => void,
+): Buffer[] {
+  const hv = responseHeaderVersion(apiKey, apiVersion);
+  const total = 4 + sizeResponseHeader(hv) + bodySize;
+  const w = new GatherWriter(Buffer.allocUnsafe(total - gatheredBytes));
+  w.int32(total - 4);
+  writeResponseHeader(w, hv, correlationId);
+  write(w);
+  return w.finishGathered();
 }
 
 function codecFor(apiKey: number, apiVersion: number): ApiCodec {

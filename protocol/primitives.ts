@@ -488,3 +488,27 @@ export class Writer {
     this.rawTaggedFieldsBefore(fields, 0, Infinity);
   }
 }
+
+/**
+ * A Writer that can leave large byte runs where they are: gather(piece) ends the current
+ * segment of its own buffer and puts `piece` after it uncopied, so its buffer holds only the
+ * bytes written around the pieces. finishGathered() returns the segments in wire order, for
+ * one writev; like finish(), it throws unless exactly the whole buffer was written.
+ */
+export class GatherWriter extends Writer {
+  private readonly segments: Buffer[] = [];
+  private segmentStart = 0;
+
+  gather(piece: Buffer): void {
+    if (this.offset > this.segmentStart) this.segments.push(this.buf.subarray(this.segmentStart, this.offset));
+    this.segments.push(piece);
+    this.segmentStart = this.offset;
+  }
+
+  finishGathered(): Buffer[] {
+    this.finish();
+    if (this.offset > this.segmentStart) this.segments.push(this.buf.subarray(this.segmentStart, this.offset));
+    this.segmentStart = this.offset;
+    return this.segments;
+  }
+}

@@ -3,8 +3,9 @@
  *
  * - Batches go back verbatim from the log, starting with the batch that holds the fetch
  *   offset (clients skip the records before it). Batches still in memory are served from
- *   it; older ones are read back from the WAL with positional reads. Record bytes are
- *   copied once, straight into the response frame (no Buffer.concat per partition).
+ *   it; older ones are read back from the WAL with positional reads. Batches of 4 KiB or
+ *   more leave as their own segments of the answer's writev, never copied (zero-copy);
+ *   smaller ones are copied once into the frame (no Buffer.concat per partition).
  * - Limits: `partition_max_bytes` per partition and `max_bytes` in all, in whole batches.
  *   The first partition with data always gets at least one whole batch (KIP-74), and any
  *   other partition gets its first batch even above `partition_max_bytes` when it fits
@@ -39,7 +40,7 @@ import {
   type FetchResponse,
   type FetchResponsePartitionData,
 } from '../../protocol/generated/fetch.js';
-import { Writer } from '../../protocol/primitives.js';
+import { GatherWriter, Writer } from '../../protocol/primitives.js';
 import { sizeOfUvarint } from '../../protocol/sizes.js';
 import type { Broker } from '../broker.js';
 import type { BatchLocation, BrokerLog, PartitionState } from '../log/index.js';
@@ -222,31 +223,51 @@ async function handleFetch(request: FetchRequest, context: RequestContext): Prom
 }
 
 /**
+ * Batches at least this large go out from where they are (the log's memory or the buffer a
+ * WAL read filled) as their own segment of the answer's writev; smaller ones are copied into
+ * the frame, where an extra segment would cost more than the copy.
+ */
+const GATHER_MIN_BYTES = 4096;
+
+/**
  * Writes record sets from `pieces` in place of the (empty) records the generated encoder
  * is given: every nullable-bytes field of a Fetch response is a partition's records, met
- * in response order. So the generated codec writes everything else, and each batch is
- * copied once, from the log's buffer into the frame.
+ * in response order. So the generated codec writes everything else. Given the router's
+ * GatherWriter, a batch of GATHER_MIN_BYTES or more is not copied at all (zero-copy); any
+ * other is copied once, from the log's buffer into the frame.
  */
 class RecordsWriter extends Writer {
   private next = 0;
 
   constructor(
-    w: Writer,
+    private readonly outer: Writer,
     private readonly slots: readonly Slot[],
   ) {
-    super(w.buf, w.offset);
+    super(outer.buf, outer.offset);
   }
 
   override nullableBytes(_placeholder: Uint8Array | null): void {
     const pieces = this.take();
     this.int32(total(pieces));
-    for (const p of pieces) this.raw(p);
+    this.pieces(pieces);
   }
 
   override compactNullableBytes(_placeholder: Uint8Array | null): void {
     const pieces = this.take();
     this.uvarint(total(pieces) + 1);
-    for (const p of pieces) this.raw(p);
+    this.pieces(pieces);
+  }
+
+  private pieces(pieces: readonly Buffer[]): void {
+    const outer = this.outer;
+    for (const p of pieces) {
+      if (outer instanceof GatherWriter && p.length >= GATHER_MIN_BYTES) {
+        outer.offset = this.offset;
+        outer.gather(p);
+      } else {
+        this.raw(p);
+      }
+    }
   }
 
   private take(): readonly Buffer[] {
@@ -273,6 +294,13 @@ function sizeFetchAnswer(version: number, answer: FetchAnswer): number {
   return n;
 }
 
+/** The record bytes RecordsWriter gathers instead of copying (see GATHER_MIN_BYTES). */
+function gatheredFetchBytes(_version: number, answer: FetchAnswer): number {
+  let n = 0;
+  for (const slot of answer.slots) for (const p of slot.pieces) if (p.length >= GATHER_MIN_BYTES) n += p.length;
+  return n;
+}
+
 function writeFetchAnswer(w: Writer, version: number, answer: FetchAnswer): void {
   const rw = new RecordsWriter(w, answer.slots);
   writeFetchResponse(rw, version, answer.response);
@@ -287,5 +315,6 @@ export const fetchHandler = defineHandler<FetchRequest, FetchAnswer>({
   readRequest: readFetchRequest,
   sizeResponse: sizeFetchAnswer,
   writeResponse: writeFetchAnswer,
+  gatheredBytes: gatheredFetchBytes,
   handle: handleFetch,
 });

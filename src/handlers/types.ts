@@ -28,6 +28,11 @@ export interface ApiHandler<Req = unknown, Res = unknown> {
   readRequest(r: Reader, version: number): Req;
   sizeResponse(version: number, response: Res): number;
   writeResponse(w: Writer, version: number, response: Res): void;
+  /**
+   * Bytes of the response that writeResponse hands to GatherWriter.gather (sent from where they
+   * are, uncopied) when it is given a GatherWriter; handlers without it are written whole.
+   */
+  gatheredBytes?(version: number, response: Res): number;
   handle(request: Req, context: RequestContext): Answer<Res>;
 }
 

@@ -17,7 +17,8 @@ import type { Logger } from '../logger.js';
 import { FrameDecoder, FrameError } from './framing.js';
 
 /** What a request produced: a whole response frame, or nothing (acks=0). */
-export type Reply = Buffer | null;
+/** An answer frame, whole or as segments to send in order (one writev); null when none is sent. */
+export type Reply = Buffer | readonly Buffer[] | null;
 
 export interface ConnectionHandle {
   readonly id: number;
@@ -147,7 +148,11 @@ export class Connection implements ConnectionHandle {
       this.pendingBytes -= slot.bytes;
       if (slot.reply !== null && this.state !== 'closed' && !this.socket.destroyed) {
         this.cork();
-        if (!this.socket.write(slot.reply)) this.writeBlocked = true;
+        if (Buffer.isBuffer(slot.reply)) {
+          if (!this.socket.write(slot.reply)) this.writeBlocked = true;
+        } else {
+          for (const segment of slot.reply as readonly Buffer[]) if (!this.socket.write(segment)) this.writeBlocked = true;
+        }
       }
     }
     if (this.head > 1024 && this.head * 2 > this.slots.length) {

@@ -8,8 +8,8 @@
  */
 
 import { ApiVersionsApi } from '../../protocol/generated/api-versions.js';
-import { encodeApiVersionsUnsupportedVersion, encodeResponseFrame, readRequestHeader } from '../../protocol/headers.js';
-import { Reader } from '../../protocol/primitives.js';
+import { encodeApiVersionsUnsupportedVersion, encodeResponseFrame, encodeResponseFrameGathered, readRequestHeader } from '../../protocol/headers.js';
+import { Reader, type Writer } from '../../protocol/primitives.js';
 import type { Broker } from '../broker.js';
 import type { ApiHandler, RequestContext } from '../handlers/types.js';
 import { API_VERSIONS_MAX, API_VERSIONS_MIN } from '../handlers/api-versions.js';
@@ -52,12 +52,15 @@ export function createDispatch(broker: Broker, handlers: readonly ApiHandler[]):
     if (debug) broker.logger.debug(`request ${chosen.name} v${apiVersion} correlation id ${correlationId} client id ${header.clientId ?? '(null)'}`);
     const context: RequestContext = { broker, apiVersion, correlationId, clientId: header.clientId, connection };
     const answer = chosen.handle(request, context);
-    const encode = (response: unknown): Reply =>
-      response === null
-        ? null
-        : encodeResponseFrame(apiKey, apiVersion, correlationId, chosen.sizeResponse(apiVersion, response), (w) =>
-            chosen.writeResponse(w, apiVersion, response),
-          );
+    const encode = (response: unknown): Reply => {
+      if (response === null) return null;
+      const size = chosen.sizeResponse(apiVersion, response);
+      const write = (w: Writer): void => chosen.writeResponse(w, apiVersion, response);
+      const gathered = chosen.gatheredBytes?.(apiVersion, response) ?? 0;
+      return gathered > 0
+        ? encodeResponseFrameGathered(apiKey, apiVersion, correlationId, size, gathered, write)
+        : encodeResponseFrame(apiKey, apiVersion, correlationId, size, write);
+    };
     return answer instanceof Promise ? answer.then(encode) : encode(answer);
   };
 }

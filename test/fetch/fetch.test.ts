@@ -66,6 +66,32 @@ describe('Fetch', () => {
     }
   });
 
+  it('sends large batches uncopied beside small ones: the bytes are the same at every version', async () => {
+    // Batches of 4 KiB or more leave as their own writev segments, smaller ones are copied into
+    // the frame; both kinds, interleaved on two partitions, must arrive exactly as stored.
+    await createTopic(client, 'mixed', 2);
+    const big = (tag: string, n: number): Buffer => buildBatch(Array.from({ length: n }, (_, i) => ({ value: `${tag}${i}-${'v'.repeat(900)}` })));
+    const sets = [[big('x', 9), buildSimpleBatch(2, 's'), big('y', 40)], [buildSimpleBatch(1, 't'), big('z', 5)]];
+    const expected: Buffer[] = [];
+    for (const [partition, list] of sets.entries()) {
+      let offset = 0;
+      const parts: Buffer[] = [];
+      for (const b of list) {
+        expect(await produce(producer, 'mixed', partition, b)).toBe(offset);
+        parts.push(stored(b, offset));
+        offset += b.readInt32BE(BatchField.recordsCount);
+      }
+      expected.push(Buffer.concat(parts));
+    }
+    expect(sets.flat().filter((b) => b.length >= 4096)).toHaveLength(3);
+    for (const version of [4, 11, 12]) {
+      const response = await fetch(client, fetchRequest([{ topic: 'mixed', partition: 0, offset: 0 }, { topic: 'mixed', partition: 1, offset: 0 }]), version);
+      const partitions = response.responses[0]!.partitions;
+      expect(partitions.map((p) => p.errorCode)).toEqual([0, 0]);
+      for (const [i, p] of partitions.entries()) expect(Buffer.compare(p.records!, expected[i]!), `v${version} partition ${i}`).toBe(0);
+    }
+  });
+
   it('answers an offset inside a batch with that whole batch', async () => {
     const response = await fetch(client, fetchRequest([{ topic: 'log', partition: 0, offset: 4 }]));
     const records = response.responses[0]!.partitions[0]!.records!;

@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import {
+  GatherWriter,
   Reader, Writer, ZERO_UUID, uuidFromBytes, uuidToBytes,
   sizeOfUvarint, sizeOfVarint, sizeOfVarlong, sizeOfUvarlong,
   sizeOfString, sizeOfCompactString, sizeOfCompactNullableString, sizeOfNullableString,
@@ -261,3 +262,32 @@ describe('hostile input never escapes as a non-protocol error', () => {
     }), opts);
   });
 });
+
+describe('GatherWriter', () => {
+  it('leaves gathered pieces uncopied, in order between the bytes written around them', () => {
+    const big = Buffer.from('gathered-piece');
+    const w = new GatherWriter(Buffer.alloc(2 + 4 + 1));
+    w.int16(7);
+    w.gather(big);
+    w.int32(42);
+    w.gather(big);
+    w.int8(1);
+    const segments = w.finishGathered();
+    expect(segments.map((s) => s.length)).toEqual([2, big.length, 4, big.length, 1]);
+    expect(segments[1]).toBe(big);
+    expect(Buffer.concat(segments).equals(Buffer.concat([Buffer.from([0, 7]), big, Buffer.from([0, 0, 0, 42]), big, Buffer.from([1])]))).toBe(true);
+  });
+
+  it('starts and ends with a piece without empty segments, and checks the buffer was filled exactly', () => {
+    const piece = Buffer.from('x');
+    const w = new GatherWriter(Buffer.alloc(1));
+    w.gather(piece);
+    w.int8(5);
+    w.gather(piece);
+    expect(w.finishGathered().map((s) => s.toString('hex'))).toEqual(['78', '05', '78']);
+    const short = new GatherWriter(Buffer.alloc(2));
+    short.int8(1);
+    expect(() => short.finishGathered()).toThrow(/wrote 1 byte/);
+  });
+});
+
