@@ -2,7 +2,8 @@
  * Apache Kafka's admin tools (3.9 and 4.1) that look at a cluster, against a real Sluice
  * process: the cluster tool (DescribeCluster), the log-dirs tool (DescribeLogDirs), the
  * transactions tool (ListTransactions, DescribeProducers, DescribeTransactions), the feature
- * tool (ApiVersions' features), and on 4.1, whose tools jar has them, the ACL tool (answered
+ * tool (ApiVersions' features), the consumer-groups tool's --delete-offsets (OffsetDelete), the
+ * delete-records tool (DeleteRecords), and on 4.1, whose tools jar has them, the ACL tool (answered
  * SECURITY_DISABLED as by Kafka without an authorizer) and the broker-api-versions tool.
  * Each assertion reads the tool's own output, so the tools, not a mock, decide.
  *
@@ -10,6 +11,8 @@
  * test checks that the Java clients (producer, consumer, admin) used flexible versions for
  * every API that has them.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admin } from 'kafkajs';
@@ -23,6 +26,7 @@ const TRANSACTIONS_TOOL = 'org.apache.kafka.tools.TransactionsCommand';
 const FEATURE_TOOL = 'org.apache.kafka.tools.FeatureCommand';
 const ACL_TOOL = 'org.apache.kafka.tools.AclCommand';
 const API_VERSIONS_TOOL = 'org.apache.kafka.tools.BrokerApiVersionsCommand';
+const DELETE_RECORDS_TOOL = 'org.apache.kafka.tools.DeleteRecordsCommand';
 
 /** Tools that the 4.x tools jar has and 3.9's does not (3.9 ships them in the broker jar). */
 const since4 = (version: KafkaVersion): boolean => version.startsWith('4.');
@@ -126,13 +130,38 @@ for (const version of KAFKA_VERSIONS) {
       expect(r.stderr).toContain(`Processed a total of ${RECORDS} messages`);
     });
 
+    it('kafka-consumer-groups --delete-offsets drops the finished group\'s offsets (OffsetDelete)', async () => {
+      const before = await admin.fetchOffsets({ groupId: 'admin-tools', topics: [topic] });
+      expect(before[0]!.partitions.map((p) => Number(p.offset))).toEqual([RECORDS]);
+      const r = await runJava(version, TOOLS.consumerGroups, ['--bootstrap-server', broker.bootstrap, '--delete-offsets', '--group', 'admin-tools', '--topic', topic]);
+      expect(r.code, describeRun(r)).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`${topic}\\s+0\\s+Successful`));
+      const after = await admin.fetchOffsets({ groupId: 'admin-tools', topics: [topic] });
+      expect(after[0]!.partitions.map((p) => Number(p.offset))).toEqual([-1]);
+    });
+
+    it('kafka-delete-records moves the log start (DeleteRecords); ListOffsets earliest agrees', async () => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-delete-records-'));
+      const file = path.join(dir, 'offsets.json');
+      writeFileSync(file, JSON.stringify({ partitions: [{ topic, partition: 0, offset: 400 }], version: 1 }));
+      try {
+        const r = await tool(DELETE_RECORDS_TOOL, '--offset-json-file', file);
+        expect(r.code, describeRun(r)).toBe(0);
+        expect(r.stdout).toMatch(new RegExp(`partition: ${topic}-0\\s+low_watermark: 400`));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+      const offsets = await admin.fetchTopicOffsets(topic);
+      expect(offsets.map((o) => [Number(o.low), Number(o.high)])).toEqual([[400, RECORDS]]);
+    });
+
     it('every request of the Java producer, consumer and admin tools used a flexible version where the API has one', () => {
       // Every client but the test's own kafkajs admin (kafkajs 2.2.4 predates flexible versions).
       const kafkajsId = `compat-java-admin-${version}`;
       const byClient = new Map([...requestVersionsByClient(broker.logs())].filter(([client]) => client !== kafkajsId));
       for (const [client, apis] of byClient) console.log(`[java ${version}] ${client}: ${describeVersions(apis)}`);
       const apis = new Set([...byClient.values()].flatMap((a) => [...a.keys()]));
-      for (const api of ['Produce', 'Fetch', 'Metadata', 'InitProducerId', 'JoinGroup', 'OffsetCommit', 'DescribeCluster', 'DescribeLogDirs']) {
+      for (const api of ['Produce', 'Fetch', 'Metadata', 'InitProducerId', 'JoinGroup', 'OffsetCommit', 'DescribeCluster', 'DescribeLogDirs', 'DeleteRecords', 'OffsetDelete']) {
         expect(apis, api).toContain(api);
       }
       expect(nonFlexibleRequests(byClient)).toEqual([]);
