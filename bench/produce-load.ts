@@ -47,6 +47,8 @@ export interface LoadConfig {
   /** Produce version; default the highest that both the broker and the codec support. */
   produceVersion?: number;
   topic?: string;
+  /** `topic` already exists with `partitions` partitions (created and checked by the caller). */
+  topicExists?: boolean;
 }
 
 export const DEFAULT_LOAD: LoadConfig = {
@@ -244,7 +246,7 @@ export async function runProduceLoad(host: string, port: number, cfg: LoadConfig
   const conns: BenchConnection[] = [];
   try {
     const versions: Versions = await negotiate(admin, cfg.produceVersion);
-    await createTopic(admin, versions, topic, cfg.partitions);
+    if (!cfg.topicExists) await createTopic(admin, versions, topic, cfg.partitions);
     const templates = makeTemplates(cfg, topic, versions.produce);
     for (let i = 0; i < cfg.connections; i++) conns.push(await BenchConnection.connect(host, port));
     const tally: Tally = { sent: new Array<number>(cfg.partitions).fill(0), acked: new Array<number>(cfg.partitions).fill(0) };

@@ -14,13 +14,14 @@
  */
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ROOT, startBenchBroker } from './broker-process.js';
+import { BUILD, ROOT, startBenchBroker } from './broker-process.js';
 import { DEFAULT_LOAD, formatResult, runProduceLoad } from './produce-load.js';
 
 interface CallFrame { functionName: string; url: string; lineNumber: number }
 interface ProfileNode { id: number; callFrame: CallFrame }
-interface CpuProfile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number }
+export interface CpuProfile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number }
 
 export interface SelfTime { name: string; where: string; selfMs: number }
 
@@ -29,7 +30,11 @@ const SPECIAL = new Set(['(idle)', '(program)', '(garbage collector)', '(root)']
 function shortUrl(url: string): string {
   if (!url) return '';
   const local = url.startsWith('file://') ? url.slice('file://'.length) : url;
-  return local.startsWith(ROOT) ? path.relative(ROOT, local) : local;
+  // Files of the build are named dist/... whatever its outDir (a private build too, or the
+  // baseline build of a before/after comparison under .cache/dist-*).
+  if (local.startsWith(BUILD + path.sep)) return path.join('dist', path.relative(BUILD, local));
+  const rel = local.startsWith(ROOT) ? path.relative(ROOT, local) : local;
+  return rel.replace(/^\.cache\/dist-[^/]+\//, 'dist/');
 }
 
 /** Self time per function (name + url:line), and the profile's wall time, in ms. */
@@ -134,7 +139,10 @@ async function main(): Promise<void> {
   console.log(report(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, top, records / Number(values['records-per-batch']), records));
 }
 
-main().catch((err: Error) => {
-  console.error(`profile FAILED: ${err.stack ?? err.message}`);
-  process.exit(1);
-});
+// Run only as a script: bench/perf-test.ts imports report() from here.
+if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((err: Error) => {
+    console.error(`profile FAILED: ${err.stack ?? err.message}`);
+    process.exit(1);
+  });
+}
