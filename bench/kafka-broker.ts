@@ -112,8 +112,10 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
   const propsFile = path.join(dir, 'server.properties');
   writeFileSync(propsFile, Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
 
-  // kafka-storage.sh format: a random cluster id (16 random bytes, base64url, as random-uuid prints).
-  const clusterId = randomBytes(16).toString('base64url');
+  // kafka-storage.sh format: a random cluster id (16 random bytes, base64url, as random-uuid prints;
+  // like Kafka's Uuid.randomUuid, never one starting with '-', which the tool would read as a flag).
+  let clusterId = randomBytes(16).toString('base64url');
+  while (clusterId.startsWith('-')) clusterId = randomBytes(16).toString('base64url');
   const format = await new Promise<{ code: number | null; out: string }>((resolve, reject) => {
     const child = spawn('java', [...LOGGING, '-cp', cp, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
