@@ -13,6 +13,7 @@
 # kafka-clients and friends are downloaded once. bench/.cache/ is ignored by git (.cache/).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
+. ../compat/java/maven-jars.sh
 
 VERSIONS=(4.1.2)
 [ $# -gt 0 ] && VERSIONS=("$@")
@@ -44,24 +45,5 @@ POM
 }
 
 for version in "${VERSIONS[@]}"; do
-  dir=$CACHE/kafka-$version
-  mkdir -p "$dir"
-  pom_for "$version" >"$dir/pom.xml.new"
-  stamp=$(sha256sum "$dir/pom.xml.new" | cut -d' ' -f1)
-  if [ -f "$dir/stamp" ] && [ "$(cat "$dir/stamp")" = "$stamp" ] && [ -f "$dir/jars.txt" ] \
-    && (cd "$dir/lib" 2>/dev/null && xargs -r ls -- <"$dir/jars.txt" >/dev/null 2>&1); then
-    rm -f "$dir/pom.xml.new"
-    echo "kafka broker $version already cached ($(wc -l <"$dir/jars.txt") jars in $dir/lib)"
-    continue
-  fi
-  mv "$dir/pom.xml.new" "$dir/pom.xml"
-  rm -rf "$dir/lib" "$dir/stamp" "$dir/classpath.txt"
-  echo "fetching the Apache Kafka $version broker with maven"
-  mvn -B -q -Dstyle.color=never -f "$dir/pom.xml" -Dmaven.repo.local="$M2" \
-    org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies \
-    -DincludeScope=runtime -DoutputDirectory="$dir/lib" 2>&1 | { sed 's/\x1b\[[0-9;]*m//g' | grep -v '^$' || true; }
-  (cd "$dir/lib" && ls -1 *.jar | sort) >"$dir/jars.txt"
-  (ls -1 "$dir"/lib/*.jar | sort | paste -sd:) >"$dir/classpath.txt"
-  echo "$stamp" >"$dir/stamp"
-  echo "kafka broker $version: $(wc -l <"$dir/jars.txt") jars in $dir/lib"
+  pom_for "$version" | maven_runtime_jars "$CACHE/kafka-$version" "kafka broker $version" "$M2"
 done

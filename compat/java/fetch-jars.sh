@@ -13,6 +13,7 @@
 # outside the checkout is needed or written. compat/java/.cache/ is ignored by git.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
+. ./maven-jars.sh
 
 # Pinned versions: the latest 3.9 and 4.1 patches on Maven Central when this was written.
 VERSIONS=(3.9.2 4.1.2)
@@ -48,25 +49,5 @@ POM
 }
 
 for version in "${VERSIONS[@]}"; do
-  dir=$CACHE/$version
-  mkdir -p "$dir"
-  pom_for "$version" >"$dir/pom.xml.new"
-  stamp=$(sha256sum "$dir/pom.xml.new" | cut -d' ' -f1)
-  if [ -f "$dir/stamp" ] && [ "$(cat "$dir/stamp")" = "$stamp" ] && [ -f "$dir/jars.txt" ] \
-    && (cd "$dir/lib" 2>/dev/null && xargs -r ls -- <"$dir/jars.txt" >/dev/null 2>&1); then
-    rm -f "$dir/pom.xml.new"
-    echo "java: kafka $version already cached ($(wc -l <"$dir/jars.txt") jars in $dir/lib)"
-    continue
-  fi
-  mv "$dir/pom.xml.new" "$dir/pom.xml"
-  rm -rf "$dir/lib" "$dir/stamp" "$dir/classpath.txt"
-  echo "java: fetching kafka $version with maven"
-  mvn -B -q -Dstyle.color=never -f "$dir/pom.xml" -Dmaven.repo.local="$M2" \
-    org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies \
-    -DincludeScope=runtime -DoutputDirectory="$dir/lib" 2>&1 | { sed 's/\x1b\[[0-9;]*m//g' | grep -v '^$' || true; }
-  (cd "$dir/lib" && ls -1 *.jar | sort) >"$dir/jars.txt"
-  (cd "$dir/lib" && ls -1 "$dir"/lib/*.jar | sort | paste -sd:) >"$dir/classpath.txt"
-  echo "$stamp" >"$dir/stamp"
-  echo "java: kafka $version: $(wc -l <"$dir/jars.txt") jars in $dir/lib"
-  sed 's/^/  /' "$dir/jars.txt"
+  pom_for "$version" | maven_runtime_jars "$CACHE/$version" "java: kafka $version" "$M2"
 done
