@@ -59,7 +59,8 @@ export interface BenchBroker {
   stop(graceMs?: number): Promise<number | null>;
 }
 
-const live = new Set<ChildProcess>();
+/** Broker processes still running; killed if the bench process exits first (also kafka-broker.ts's). */
+export const live = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });

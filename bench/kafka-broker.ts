@@ -12,13 +12,13 @@
  * Apache Kafka acknowledges acks=all once the (here: one) in-sync replica has the write in the page
  * cache, and never fsyncs on the produce path.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT } from './broker-process.js';
+import { ROOT, live, type BenchBroker } from './broker-process.js';
 
 export const KAFKA_BROKER_VERSION = '4.1.2';
 
@@ -61,23 +61,11 @@ export interface KafkaBrokerOptions {
   startTimeoutMs?: number;
 }
 
-export interface KafkaBroker {
-  readonly host: string;
-  readonly port: number;
+/** A running Kafka broker: the same handle as a Sluice bench broker, plus its bootstrap address. */
+export interface KafkaBroker extends BenchBroker {
   readonly bootstrap: string;
-  readonly pid: number;
-  readonly dataDir: string;
-  output(): string;
-  /** Peak resident memory (VmHWM), MiB. */
-  peakRssMiB(): number;
-  /** SIGTERM, wait for exit (SIGKILL after `graceMs`), remove the temp dir. */
-  stop(graceMs?: number): Promise<number | null>;
 }
 
-const live = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of live) child.kill('SIGKILL');
-});
 
 const LOGGING = ['-Dorg.slf4j.simpleLogger.defaultLogLevel=warn', '-Dorg.slf4j.simpleLogger.logFile=System.err'];
 
