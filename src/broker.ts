@@ -6,6 +6,7 @@
 import type { BrokerConfig } from './config.js';
 import { BrokerLog, formatSyncPolicy, type TopicState } from './log/index.js';
 import type { Logger } from './logger.js';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { loadOrCreateMeta, newClusterId } from './meta.js';
 import { createDispatch } from './server/router.js';
 import { Listener } from './server/listener.js';
@@ -96,6 +97,16 @@ export interface RunningBroker {
 }
 
 export async function runBroker(config: BrokerConfig, logger: Logger): Promise<RunningBroker> {
+  const lock = config.wal.enabled ? await lockDataDir(config.dataDir, logger) : null;
+  try {
+    return await startLocked(config, logger, lock);
+  } catch (err) {
+    await lock?.release();
+    throw err;
+  }
+}
+
+async function startLocked(config: BrokerConfig, logger: Logger, lock: DataDirLock | null): Promise<RunningBroker> {
   const clusterId = config.wal.enabled ? (await loadOrCreateMeta(config.dataDir, config.nodeId)).clusterId : newClusterId();
   if (config.wal.enabled && config.wal.syncPolicy.kind === 'never') {
     logger.warn(
@@ -148,6 +159,7 @@ export async function runBroker(config: BrokerConfig, logger: Logger): Promise<R
         broker.beginClose();
         await listener.close();
         await log.close();
+        await lock?.release();
       })();
       return closing;
     },

@@ -5,6 +5,7 @@
 
 import { parseArgs } from 'node:util';
 import { runBroker } from './broker.js';
+import { DataDirLockedError } from './data-dir-lock.js';
 import { ConfigError, resolveConfig, SETTINGS } from './config.js';
 import { dumpLog } from './log/index.js';
 import { createLogger } from './logger.js';
@@ -108,6 +109,7 @@ async function main(argv: string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((err: Error) => {
   if (err instanceof ConfigError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') fail(err.message);
-  process.stderr.write(`sluice: ${err.stack ?? err.message}\n`);
+  // An expected refusal needs no stack trace.
+  process.stderr.write(`sluice: ${err instanceof DataDirLockedError ? err.message : (err.stack ?? err.message)}\n`);
   process.exit(1);
 });
