@@ -44,6 +44,7 @@ import { GatherWriter, Writer } from '../../protocol/primitives.js';
 import { sizeOfUvarint } from '../../protocol/sizes.js';
 import type { Broker } from '../broker.js';
 import type { BatchLocation, BrokerLog, PartitionState } from '../log/index.js';
+import { leaderEpochError } from './support.js';
 import { defineHandler, type RequestContext } from './types.js';
 
 const NO_RECORDS = Buffer.alloc(0);
@@ -112,8 +113,9 @@ function plan(log: BrokerLog, request: FetchRequest): Plan {
         hasError = true;
         continue;
       }
-      if (p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch !== partition.leaderEpoch) {
-        fail(out, p.currentLeaderEpoch > partition.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH);
+      const epochError = leaderEpochError(p.currentLeaderEpoch, partition);
+      if (epochError !== ErrorCode.NONE) {
+        fail(out, epochError);
         hasError = true;
         continue;
       }

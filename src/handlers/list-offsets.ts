@@ -39,6 +39,7 @@ import {
 import { Attribute, readBatchHeader } from '../../protocol/record-batch.js';
 import { firstRecordAtOrAfter, recordWithMaxTimestamp, recordsSection, type TimestampedOffset } from '../../protocol/records.js';
 import type { BatchLocation, BrokerLog, PartitionState } from '../log/index.js';
+import { leaderEpochError } from './support.js';
 import { defineHandler, type RequestContext } from './types.js';
 
 const LATEST = -1n;
@@ -151,12 +152,13 @@ function handleListOffsets(request: ListOffsetsRequest, context: RequestContext)
       out.partitionIndex = p.partitionIndex;
       topicOut.partitions.push(out);
       const partition = topic?.partitions[p.partitionIndex];
+      const epochError = partition === undefined ? ErrorCode.NONE : leaderEpochError(p.currentLeaderEpoch, partition);
       if (twice.has(p.partitionIndex)) {
         out.errorCode = ErrorCode.INVALID_REQUEST;
       } else if (!partition) {
         out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-      } else if (p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch !== partition.leaderEpoch) {
-        out.errorCode = p.currentLeaderEpoch > partition.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH;
+      } else if (epochError !== ErrorCode.NONE) {
+        out.errorCode = epochError;
       } else if (p.timestamp === LATEST) {
         out.offset = BigInt(partition.highWatermark);
         out.leaderEpoch = partition.leaderEpoch;

@@ -32,6 +32,7 @@ import { listGroupsHandler } from './list-groups.js';
 import { offsetCommitHandler } from './offset-commit.js';
 import { offsetDeleteHandler } from './offset-delete.js';
 import { offsetFetchHandler } from './offset-fetch.js';
+import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
 import { syncGroupHandler } from './sync-group.js';
 import { DISABLED_FEATURE_HANDLERS } from './refused.js';
 import type { ApiHandler } from './types.js';
@@ -39,7 +40,7 @@ import type { ApiHandler } from './types.js';
 const SERVED: readonly ApiHandler[] = [produceHandler, fetchHandler, listOffsetsHandler, metadataHandler, createTopicsHandler,
   deleteTopicsHandler, deleteRecordsHandler, createPartitionsHandler, describeConfigsHandler, alterConfigsHandler, incrementalAlterConfigsHandler,
   findCoordinatorHandler, joinGroupHandler, syncGroupHandler, heartbeatHandler, leaveGroupHandler,
-  describeGroupsHandler, listGroupsHandler, deleteGroupsHandler, offsetCommitHandler, offsetFetchHandler, offsetDeleteHandler,
+  describeGroupsHandler, listGroupsHandler, deleteGroupsHandler, offsetCommitHandler, offsetFetchHandler, offsetDeleteHandler, offsetForLeaderEpochHandler,
   initProducerIdHandler, describeClusterHandler, describeLogDirsHandler, describeProducersHandler, describeTransactionsHandler,
   listTransactionsHandler, ...DISABLED_FEATURE_HANDLERS];
 

@@ -23,7 +23,7 @@ import { DescribeGroupsApi } from '../../protocol/generated/describe-groups.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
 import { FetchApi, createFetchRequest, type FetchResponse } from '../../protocol/generated/fetch.js';
 import { MetadataApi, createMetadataRequest, type MetadataResponse } from '../../protocol/generated/metadata.js';
-import { OffsetForLeaderEpochApi, type OffsetForLeaderEpochResponse } from '../../protocol/generated/offset-for-leader-epoch.js';
+import { ElectLeadersApi, type ElectLeadersResponse } from '../../protocol/generated/elect-leaders.js';
 import { SaslHandshakeApi, type SaslHandshakeResponse } from '../../protocol/generated/sasl-handshake.js';
 import { HANDLERS } from '../../src/handlers/registry.js';
 import { createLogger, startBroker, type EmbeddedBroker } from '../../src/index.js';
@@ -108,12 +108,14 @@ describe('requests the broker does not serve', () => {
   });
 
   it('echoes the request keys: one result per topic and partition, one described group per group id', async () => {
-    const epochs = await client.request<OffsetForLeaderEpochResponse>(OffsetForLeaderEpochApi.apiKey, 4, {
-      replicaId: -2,
-      topics: [{ topic: 'a', partitions: [0, 3].map((partition) => ({ partition, currentLeaderEpoch: 0, leaderEpoch: 0, ...T })), ...T }],
+    const elected = await client.request<ElectLeadersResponse>(ElectLeadersApi.apiKey, 2, {
+      electionType: 0,
+      topicPartitions: [{ topic: 'a', partitions: [0, 3], ...T }],
+      timeoutMs: 1000,
       ...T,
     });
-    expect(epochs.topics.map((t) => [t.topic, t.partitions.map((p) => [p.partition, p.errorCode])])).toEqual([
+    expect(elected.errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION);
+    expect(elected.replicaElectionResults.map((t) => [t.topic, t.partitionResult.map((p) => [p.partitionId, p.errorCode])])).toEqual([
       ['a', [[0, ErrorCode.UNSUPPORTED_VERSION], [3, ErrorCode.UNSUPPORTED_VERSION]]],
     ]);
 
