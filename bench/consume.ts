@@ -25,7 +25,6 @@
  *   node dist/bench/consume.js                       # 1 GiB, 6 partitions, 3 settings x 3 sources x 3 reps, about 3.5 min
  *   node dist/bench/consume.js --mib 256 --settings all:50m:1m
  */
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -50,127 +49,6 @@ import { DEFAULT_LOAD, runProduceLoad } from './produce-load.js';
 import { BenchConnection, CLIENT_ID, errorName } from './wire.js';
 
 const MiB = 2 ** 20;
-
-// ---------------------------------------------------------------------------------------------
-// A connection for large responses: chunks are collected and joined once per frame (a frame of
-// several MiB arrives in many socket chunks; joining at every chunk would be quadratic).
-
-type FrameHandler = (frame: Buffer, receivedAt: number) => void;
-
-export class FrameConnection {
-  private readonly chunks: Buffer[] = [];
-  private buffered = 0;
-  private readonly queue: Array<{ id: number; handler: FrameHandler }> = [];
-  private head = 0;
-  private nextId = 1;
-  private failure: Error | null = null;
-  private readonly failureListeners: Array<(err: Error) => void> = [];
-  /** Response bytes received, size prefixes included. */
-  wireBytes = 0;
-
-  private constructor(private readonly socket: net.Socket) {
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', (err) => this.fail(new Error(`connection error: ${err.message}`)));
-    socket.on('close', () => this.fail(new Error('connection closed by the broker')));
-  }
-
-  static connect(host: string, port: number): Promise<FrameConnection> {
-    return new Promise((resolve, reject) => {
-      const socket = net.connect({ host, port, noDelay: true });
-      socket.once('connect', () => {
-        socket.removeListener('error', reject);
-        resolve(new FrameConnection(socket));
-      });
-      socket.once('error', reject);
-    });
-  }
-
-  onFailure(listener: (err: Error) => void): void {
-    if (this.failure) listener(this.failure);
-    else this.failureListeners.push(listener);
-  }
-
-  /** Writes a request frame built by `build(correlationId)`; `handler` gets its response. */
-  send(build: (correlationId: number) => Buffer, handler: FrameHandler): void {
-    if (this.failure) throw this.failure;
-    const id = this.nextId++;
-    this.queue.push({ id, handler });
-    this.socket.write(build(id));
-  }
-
-  close(): void {
-    this.failure ??= new Error('closed');
-    this.socket.destroy();
-  }
-
-  private fail(err: Error): void {
-    if (this.failure) return;
-    this.failure = err;
-    this.socket.destroy();
-    for (const l of this.failureListeners.splice(0)) l(err);
-  }
-
-  private onData(chunk: Buffer): void {
-    const now = performance.now();
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
-    while (this.buffered >= 4 && !this.failure) {
-      const size = this.peekSize();
-      if (size < 4) return this.fail(new Error(`response frame size ${size} is too small`));
-      if (this.buffered < 4 + size) return;
-      const frame = this.take(4 + size).subarray(4);
-      this.wireBytes += 4 + size;
-      this.dispatch(frame, now);
-    }
-  }
-
-  private peekSize(): number {
-    const first = this.chunks[0]!;
-    if (first.length >= 4) return first.readInt32BE(0);
-    return Buffer.concat(this.chunks).readInt32BE(0);
-  }
-
-  /** Removes and returns the first `n` buffered bytes (a view when they lie in one chunk). */
-  private take(n: number): Buffer {
-    let out: Buffer;
-    const first = this.chunks[0]!;
-    if (first.length >= n) {
-      out = first.subarray(0, n);
-      if (first.length === n) this.chunks.shift();
-      else this.chunks[0] = first.subarray(n);
-    } else {
-      out = Buffer.allocUnsafe(n);
-      let filled = 0;
-      while (filled < n) {
-        const c = this.chunks[0]!;
-        const k = Math.min(c.length, n - filled);
-        c.copy(out, filled, 0, k);
-        filled += k;
-        if (k === c.length) this.chunks.shift();
-        else this.chunks[0] = c.subarray(k);
-      }
-    }
-    this.buffered -= n;
-    return out;
-  }
-
-  private dispatch(frame: Buffer, now: number): void {
-    const next = this.queue[this.head];
-    if (!next) return this.fail(new Error('response without a request'));
-    const id = frame.readInt32BE(0);
-    if (id !== next.id) return this.fail(new Error(`response out of order: got correlation id ${id}, expected ${next.id}`));
-    this.head++;
-    if (this.head > 1024) {
-      this.queue.splice(0, this.head);
-      this.head = 0;
-    }
-    try {
-      next.handler(frame, now);
-    } catch (err) {
-      this.fail(err as Error);
-    }
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -278,7 +156,7 @@ export async function consumeAll(
   host: string, port: number, version: number, topic: string, ends: number[], setting: FetchSetting,
   recordBytes: number, checkCrc: boolean, stallMs = 120_000,
 ): Promise<ConsumeResult> {
-  const conn = await FrameConnection.connect(host, port);
+  const conn = await BenchConnection.connect(host, port);
   const cursors: Cursor[] = ends.map((end, partition) => ({ partition, next: 0, end, records: 0 }));
   const totalRecords = ends.reduce((a, b) => a + b, 0);
   let requests = 0;

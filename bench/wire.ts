@@ -46,8 +46,12 @@ export class BenchConnection {
   private readonly ids: number[] = [];
   private readonly handlers: Handler[] = [];
   private head = 0;
-  private pending: Buffer | null = null;
+  /** Received bytes not yet dispatched; a frame spanning chunks is joined once, when complete. */
+  private readonly chunks: Buffer[] = [];
+  private buffered = 0;
   private nextId = 1;
+  /** Response bytes received, size prefixes included. */
+  wireBytes = 0;
   private failure: Error | null = null;
   private readonly failureListeners: Array<(err: Error) => void> = [];
 
@@ -99,6 +103,14 @@ export class BenchConnection {
     this.handlers.push(handler);
   }
 
+  /** Writes the request frame `build(correlationId)` builds; `handler` gets its response frame. */
+  send(build: (correlationId: number) => Buffer, handler: Handler): void {
+    if (this.failure) throw this.failure;
+    const id = this.correlationId();
+    this.expect(id, handler);
+    this.socket.write(build(id));
+  }
+
   /** One request/response round trip through the codecs (for setup and polling, not the load). */
   request<Req, Res>(codec: ApiCodec<Req, Res>, version: number, body: Req): Promise<Res> {
     if (this.failure) return Promise.reject(this.failure);
@@ -132,21 +144,44 @@ export class BenchConnection {
 
   private onData(chunk: Buffer): void {
     const now = performance.now();
-    let buf = chunk;
-    if (this.pending) {
-      buf = Buffer.concat([this.pending, chunk]);
-      this.pending = null;
-    }
-    let pos = 0;
-    while (buf.length - pos >= 4) {
-      const size = buf.readInt32BE(pos);
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    while (this.buffered >= 4 && !this.failure) {
+      const size = this.peekSize();
       if (size < 4) return this.fail(new Error(`response frame size ${size} is too small`));
-      if (buf.length - pos - 4 < size) break;
-      this.dispatch(buf.subarray(pos + 4, pos + 4 + size), now);
-      if (this.failure) return;
-      pos += 4 + size;
+      if (this.buffered < 4 + size) return;
+      this.wireBytes += 4 + size;
+      this.dispatch(this.take(4 + size).subarray(4), now);
     }
-    if (pos < buf.length) this.pending = buf.subarray(pos);
+  }
+
+  private peekSize(): number {
+    const first = this.chunks[0]!;
+    return first.length >= 4 ? first.readInt32BE(0) : Buffer.concat(this.chunks).readInt32BE(0);
+  }
+
+  /** Removes and returns the first `n` buffered bytes (a view when they lie in one chunk). */
+  private take(n: number): Buffer {
+    const first = this.chunks[0]!;
+    let out: Buffer;
+    if (first.length >= n) {
+      out = first.subarray(0, n);
+      if (first.length === n) this.chunks.shift();
+      else this.chunks[0] = first.subarray(n);
+    } else {
+      out = Buffer.allocUnsafe(n);
+      let filled = 0;
+      while (filled < n) {
+        const c = this.chunks[0]!;
+        const k = Math.min(c.length, n - filled);
+        c.copy(out, filled, 0, k);
+        filled += k;
+        if (k === c.length) this.chunks.shift();
+        else this.chunks[0] = c.subarray(k);
+      }
+    }
+    this.buffered -= n;
+    return out;
   }
 
   private dispatch(frame: Buffer, now: number): void {
@@ -161,6 +196,10 @@ export class BenchConnection {
       this.handlers.splice(0, this.head);
       this.head = 0;
     }
-    handler(frame, now);
+    try {
+      handler(frame, now);
+    } catch (err) {
+      this.fail(err as Error);
+    }
   }
 }
