@@ -59,6 +59,16 @@ export interface BenchBroker {
   stop(graceMs?: number): Promise<number | null>;
 }
 
+/** Peak resident memory (VmHWM from /proc) of a process, MiB; NaN where /proc is not available. */
+export function peakRssMiB(pid: number): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
 /** Broker processes still running; killed if the bench process exits first (also kafka-broker.ts's). */
 export const live = new Set<ChildProcess>();
 process.once('exit', () => {
@@ -123,14 +133,7 @@ export async function startBenchBroker(options: BenchBrokerOptions = {}): Promis
     dataDir,
     pid: child.pid!,
     output: () => tail.slice(-TAIL_CHARS),
-    peakRssMiB: () => {
-      try {
-        const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-        return m ? Number(m[1]) / 1024 : NaN;
-      } catch {
-        return NaN;
-      }
-    },
+    peakRssMiB: () => peakRssMiB(child.pid!),
     stop(graceMs = 20_000) {
       stopping ??= (async () => {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

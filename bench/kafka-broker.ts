@@ -18,7 +18,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, live, type BenchBroker } from './broker-process.js';
+import { ROOT, live, peakRssMiB, type BenchBroker } from './broker-process.js';
 
 export const KAFKA_BROKER_VERSION = '4.1.2';
 
@@ -166,14 +166,7 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
     pid: child.pid!,
     dataDir: logDir,
     output: () => tail.slice(-TAIL_CHARS),
-    peakRssMiB: () => {
-      try {
-        const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-        return m ? Number(m[1]) / 1024 : NaN;
-      } catch {
-        return NaN;
-      }
-    },
+    peakRssMiB: () => peakRssMiB(child.pid!),
     stop(graceMs?: number) {
       stopping ??= stop(graceMs);
       return stopping;

@@ -12,22 +12,14 @@ the refused ones) and the request versions librdkafka sent (its `debug=protocol`
 """
 
 import json
-import logging
-import re
 import sys
 
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient, ConfigResource, NewPartitions, NewTopic
 
+from librdkafka_log import client_logger, sent_versions
+
 TIMEOUT_S = 15
-SENT = re.compile(r"Sent (\w+)Request \(v(\d+)")
-request_versions = {}
-
-
-class VersionLog(logging.Handler):
-    def emit(self, record):
-        for api, version in SENT.findall(record.getMessage()):
-            request_versions.setdefault(api, set()).add(int(version))
 
 
 def outcome(futures):
@@ -54,10 +46,7 @@ def main():
         print("usage: confluent_admin.py BOOTSTRAP TOPIC EXTRA_TOPIC GROUP", file=sys.stderr)
         sys.exit(2)
     bootstrap, topic, extra, group = sys.argv[1:]
-    logger = logging.getLogger("admin")
-    logger.setLevel(logging.DEBUG)
-    logger.propagate = False
-    logger.addHandler(VersionLog())
+    logger = client_logger("admin")
     admin = AdminClient({"bootstrap.servers": bootstrap, "client.id": "compat-confluent-admin",
                          "debug": "protocol", "logger": logger})
     out = {}
@@ -90,7 +79,7 @@ def main():
     out["deleteTopics"] = outcome(admin.delete_topics([extra], request_timeout=TIMEOUT_S))
     out["topicsAfterDelete"] = topics()
     admin.poll(0)  # serves the queued log lines
-    out["requestVersions"] = {api: sorted(v) for api, v in sorted(request_versions.items())}
+    out["requestVersions"] = sent_versions()
     print(json.dumps(out))
 
 

@@ -21,37 +21,17 @@ script exit non-zero with the reason on stderr. Every wait has a deadline.
 """
 
 import json
-import logging
-import re
 import sys
 import time
 
 import confluent_kafka
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 
+from librdkafka_log import client_logger, sent_versions
+
 PARTITIONS = 4
 RECORDS = 400
 DEADLINE_S = 40
-
-SENT = re.compile(r"Sent (\w+)Request \(v(\d+)")
-request_versions = {}
-
-
-class VersionLog(logging.Handler):
-    """Collects "Sent <Api>Request (vN, ...)" lines from librdkafka's protocol debug log."""
-
-    def emit(self, record):
-        for api, version in SENT.findall(record.getMessage()):
-            request_versions.setdefault(api, set()).add(int(version))
-
-
-def client_logger(name):
-    logger = logging.getLogger(name)
-    logger.setLevel(logging.DEBUG)
-    logger.propagate = False
-    logger.addHandler(VersionLog())
-    return logger
-
 
 def fail(why):
     print(why, file=sys.stderr)
@@ -239,7 +219,7 @@ def main():
         "consumed": consumed,
         "committed": committed,
         "watermarks": watermarks,
-        "requestVersions": {api: sorted(v) for api, v in sorted(request_versions.items())},
+        "requestVersions": sent_versions(),
         "clientErrors": errors,
     }))
 
