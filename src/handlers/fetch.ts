@@ -240,12 +240,15 @@ const GATHER_MIN_BYTES = 4096;
  */
 class RecordsWriter extends Writer {
   private next = 0;
+  /** The router's GatherWriter, whose buffer this writes into; null for a plain Writer. */
+  private readonly gather: GatherWriter | null;
 
   constructor(
-    private readonly outer: Writer,
+    outer: Writer,
     private readonly slots: readonly Slot[],
   ) {
     super(outer.buf, outer.offset);
+    this.gather = outer instanceof GatherWriter ? outer : null;
   }
 
   override nullableBytes(_placeholder: Uint8Array | null): void {
@@ -261,11 +264,11 @@ class RecordsWriter extends Writer {
   }
 
   private pieces(pieces: readonly Buffer[]): void {
-    const outer = this.outer;
+    const gather = this.gather;
     for (const p of pieces) {
-      if (outer instanceof GatherWriter && p.length >= GATHER_MIN_BYTES) {
-        outer.offset = this.offset;
-        outer.gather(p);
+      if (gather !== null && p.length >= GATHER_MIN_BYTES) {
+        gather.offset = this.offset;
+        gather.gather(p);
       } else {
         this.raw(p);
       }
